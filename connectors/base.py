@@ -1,0 +1,166 @@
+"""The connector contract: how a remote mailbox or calendar becomes items.
+
+Terminology
+-----------
+item
+    One thing a source delivers: a :class:`RawMessage`, a :class:`RawEvent`, a
+    :class:`Deletion`, or a :class:`BadItem` (something the connector could not
+    decode; the runner quarantines it with its reason).
+external id
+    The source's own stable name for an item (a maildir file name without its
+    flags, an IMAP ``UIDVALIDITY:UID``, a Gmail message id). It identifies the
+    *copy in that mailbox*, not the interaction: the pipeline keys interactions by
+    Message-ID or iCalUID so that two mailboxes' copies become one interaction.
+cursor
+    A JSON-serialisable value that only the connector understands. The runner
+    stores it in the same transaction as the batch it follows, so a crash repeats at
+    most one batch. ``None`` means "from the beginning".
+batch
+    Items plus the cursor to store once they are written. Connectors yield batches
+    in order; each ``next_cursor`` must be safe to resume from.
+
+A connector knows protocols, not the CRM: it never touches the database and the
+pipeline never imports a connector. Library exceptions are translated into
+:mod:`syncd.errors` here, at the boundary, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, TypeAlias
+
+from pydantic import BaseModel
+
+Cursor: TypeAlias = Any
+"""JSON-serialisable, opaque outside the connector that made it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One mailbox from a header: the address as written and its display name."""
+
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """An email as a connector delivers it: decoded headers and text parts only.
+
+    ``headers`` keeps the lower-cased header fields that classification reads
+    (``list-unsubscribe``, ``list-id``, ``precedence``, ``auto-submitted``,
+    ``return-path``, ``x-auto-response-suppress`` ...). Attachments are never
+    fetched or decoded.
+    """
+
+    external_id: str
+    message_id: str | None
+    date: datetime | None
+    subject: str
+    sender: Address | None
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    reply_to: tuple[Address, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    thread_hint: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    folder: str | None = None
+    labels: tuple[str, ...] = ()
+    sent_by_me: bool | None = None
+    text: str = ""
+    html: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A meeting participant with the answer they gave, if any."""
+
+    email: str
+    name: str = ""
+    response: str | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """A calendar event; the pipeline keys it by ``ical_uid`` + ``recurrence_id``."""
+
+    external_id: str
+    ical_uid: str
+    start: datetime
+    end: datetime | None = None
+    recurrence_id: str | None = None
+    organizer: Attendee | None = None
+    attendees: tuple[Attendee, ...] = ()
+    subject: str = ""
+    location: str = ""
+    description: str = ""
+    status: str = "confirmed"
+    private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """The source says an item is gone. History does not un-happen: the pipeline
+    keeps the interaction and only records that this copy disappeared."""
+
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadItem:
+    """An item that could not be decoded; quarantined with ``reason`` and ``raw``."""
+
+    external_id: str
+    reason: str
+    raw: bytes = b""
+
+
+Item: TypeAlias = RawMessage | RawEvent | Deletion | BadItem
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Items to write, then ``next_cursor`` to store in the same transaction."""
+
+    items: Sequence[Item]
+    next_cursor: Cursor
+    total: int | None = None
+    """How many items the whole pull is expected to deliver, when known (progress)."""
+
+
+class Connector(abc.ABC):
+    """A source kind. Subclasses set ``kind`` and ``Settings`` and implement ``pull``.
+
+    ``Settings`` is the pydantic model of the source's own YAML keys (beside the
+    common ones every source has); the config loader validates it at start.
+    """
+
+    kind: ClassVar[str]
+    Settings: ClassVar[type[BaseModel]]
+    shares_nothing: ClassVar[bool] = False
+    """True when ``pull`` touches no state outside itself (files only, no token store,
+    no database), so the runner may run it in a second process."""
+
+    def __init__(self, name: str, settings: BaseModel) -> None:
+        self.name = name
+        self.settings = settings
+
+    @abc.abstractmethod
+    def pull(self, cursor: Cursor, *, full: bool = False,
+             since: datetime | None = None) -> Iterator[Batch]:
+        """Yield batches of what changed after ``cursor``.
+
+        ``full`` ignores the cursor and delivers everything (a resync); ``since``
+        limits a backfill to items dated on or after it where the source can tell.
+        Raise :class:`syncd.errors.CursorExpired` when the cursor can no longer be
+        honoured; the runner then calls again with ``full=True``.
+        """
+
+    def close(self) -> None:  # noqa: B027  (an optional hook: file sources hold nothing)
+        """Release connections; called once the runner is done with the source."""

@@ -1,0 +1,54 @@
+"""The running application: validated config, database and lists, built once.
+
+The CLI and the daemon both start from :func:`open_app`, so there is one place
+that bootstraps config and database (no script bootstraps its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from enrichment.domains import DomainLists
+from syncd.config import ConfigBase, SourceCommon
+from syncd.db.schema import upgrade
+from syncd.db.session import make_engine
+from syncd.lists import load_lists
+from syncd.pipeline import Context
+
+
+@dataclass
+class App:
+    config: ConfigBase
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.config.database.url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def lists(self) -> DomainLists:
+        return load_lists(self.config.lists)
+
+    def upgrade(self) -> tuple[str | None, str | None]:
+        return upgrade(self.engine)
+
+    def context(self, source: SourceCommon) -> Context:
+        """What the pipeline needs to decide about this source's messages."""
+        return Context(
+            source=source.name,
+            owner=frozenset(source.owner),
+            internal_domains=frozenset(self.config.team.internal_domains),
+            policy=self.config.capture_for(source),
+            lists=self.lists,
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,68 @@
+"""Turning store rows into terminal tables and machine formats (CSV, JSON, JSONL)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO, Any
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp for people: UTC, to the minute, with how long ago."""
+    if value is None:
+        return "never"
+    age = datetime.now(UTC) - value
+    ago = (f"{int(age.total_seconds() // 60)}m ago" if age.days == 0 and age.seconds < 3600
+           else f"{int(age.total_seconds() // 3600)}h ago" if age.days == 0
+           else f"{age.days}d ago")
+    return f"{value:%Y-%m-%d %H:%M} ({ago})"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False)
+
+
+def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str] = sys.stdout) -> int:
+    """Stream rows as ``jsonl``, ``json`` (one array) or ``csv``; returns the count."""
+    count = 0
+    writer: csv.DictWriter[str] | None = None
+    if fmt == "json":
+        out.write("[")
+    for row in rows:
+        if fmt == "jsonl":
+            out.write(to_json(row) + "\n")
+        elif fmt == "json":
+            out.write(("," if count else "") + "\n  " + to_json(row))
+        else:
+            flat = {k: _cell(v) for k, v in row.items()}
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(flat))
+                writer.writeheader()
+            writer.writerow(flat)
+        count += 1
+    if fmt == "json":
+        out.write("\n]\n")
+    return count
+
+
+def _cell(value: Any) -> str:
+    """CSV cells: lists joined by ``;``, nested objects by their name or as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(_cell(v) if not isinstance(v, dict) else
+                        f"{v.get('email', '')}:{v.get('role', '')}" for v in value)
+    if isinstance(value, dict):
+        return str(value.get("name") or to_json(value))
+    return str(value)

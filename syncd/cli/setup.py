@@ -1,0 +1,77 @@
+"""Setting syncd up: ``init``, ``config check|schema``, ``db upgrade``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from syncd.cli.app import app, console, state
+from syncd.config import config_model
+from syncd.configfile import find_config, load_config
+from syncd.lists import bundled_text
+
+config_app = typer.Typer(help="Check the configuration or print its JSON Schema.",
+                         no_args_is_help=True)
+db_app = typer.Typer(help="Manage the CRM database.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="where to write the file")] = Path("syncd.yaml"),
+    force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented starter configuration."""
+    if path.exists() and not force:
+        console.print(f"{path} exists; use --force to overwrite it")
+        raise typer.Exit(1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(bundled_text("syncd.example.yaml"))
+    console.print(f"wrote {path}; edit it, then run `syncd --config {path} config check`")
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate the configuration and say what it will do."""
+    path = find_config(state.config_path)
+    config = load_config(path)
+    console.print(f"[green]ok[/] {path}: database {config.database.url.split('@')[-1]}, "
+                  f"{len(config.sources)} source(s)")
+    for source in config.sources:
+        policy = config.capture_for(source)
+        console.print(f"  {source.name} ({source.kind}) every {source.every}; "
+                      f"visibility {policy.visibility}, contacts {policy.contacts}")
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the JSON Schema of the file, for editor completion."""
+    print(json.dumps(schema(), indent=2))
+
+
+def schema() -> dict[str, object]:
+    result = config_model().model_json_schema(mode="validation")
+    result["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    result["title"] = "syncd configuration"
+    return result
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to this version's schema (run and resync do this too)."""
+    app_ = state.open()
+    try:
+        before, after = app_.upgrade()
+    finally:
+        app_.close()
+    if before == after:
+        console.print(f"the database is up to date (revision {after})")
+    else:
+        console.print(f"upgraded the database from {before or 'empty'} to {after}")

@@ -1,0 +1,264 @@
+"""The CRM schema (SQLAlchemy 2 ``Mapped[]`` models); Alembic migrations follow it.
+
+Invariants the schema enforces rather than the code:
+
+- one interaction per natural key (``interactions.key``: normalised Message-ID, or
+  iCalUID + recurrence id), however many mailboxes saw it;
+- one link per (interaction, source), so redelivery never doubles a copy;
+- one owner per normalised address (``contact_emails.email`` is unique), and one
+  account per registrable domain (``account_domains.domain`` is unique);
+- one observation per (subject, field, value, method): repeated sightings move
+  ``last_seen_at`` forward and never add rows, so a rerun changes nothing.
+
+Participants are stored by address, not by contact id. A contact's timeline joins
+``interaction_participants.email`` to ``contact_emails``, so a contact made later
+(``contacts: sent``), a merge or an unmerge needs no rewrite of history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""64-bit ids on PostgreSQL; SQLite needs INTEGER for its rowid alias."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps in UTC on every backend; SQLite hands back naive values otherwise."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; syncd stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None,
+                             dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON,
+                                                     datetime: UtcDateTime()}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class AccountDomain(Base):
+    __tablename__ = "account_domains"
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    created_at: Mapped[datetime]
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    full_name: Mapped[str | None] = mapped_column(String(300))
+    given_name: Mapped[str | None] = mapped_column(String(150))
+    family_name: Mapped[str | None] = mapped_column(String(150))
+    job_title: Mapped[str | None] = mapped_column(String(300))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+
+
+class ContactEmail(Base):
+    __tablename__ = "contact_emails"
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            index=True)
+    created_at: Mapped[datetime]
+
+
+class ContactPhone(Base):
+    __tablename__ = "contact_phones"
+    __table_args__ = (UniqueConstraint("contact_id", "e164"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    e164: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="work")
+
+
+class SeenAddress(Base):
+    """Every address the pipeline met, with the rule that decided what it became.
+
+    ``syncd why`` reads this: why a contact exists, or why an address is not one.
+    A decision only ever moves towards ``contact`` (a later sent mail can make a
+    person of someone first seen in received mail), never back.
+    """
+
+    __tablename__ = "seen_addresses"
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime]
+
+
+class Observation(Base):
+    """One fact about a contact or account, with where it came from."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "field", "value", "method",
+                         name="uq_observations_fact"),
+        Index("ix_observations_subject", "subject_type", "subject_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Id)
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(500))
+    method: Mapped[str] = mapped_column(String(40))
+    confidence: Mapped[float] = mapped_column(Float)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    first_interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"))
+    last_interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(1000), unique=True)
+    thread_key: Mapped[str | None] = mapped_column(String(1000), index=True)
+    occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    automated: Mapped[bool] = mapped_column(Boolean, default=False)
+    automated_reason: Mapped[str | None] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str | None] = mapped_column(Text)
+    snippet: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class InteractionSource(Base):
+    __tablename__ = "interaction_sources"
+    __table_args__ = (UniqueConstraint("interaction_id", "source_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(1000))
+    folder: Mapped[str | None] = mapped_column(String(300))
+    first_seen_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+
+class InteractionParticipant(Base):
+    __tablename__ = "interaction_participants"
+    __table_args__ = (UniqueConstraint("interaction_id", "email", "role"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str | None] = mapped_column(String(300))
+    response: Mapped[str | None] = mapped_column(String(20))
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20), default="new")
+    cursor: Mapped[dict[str, Any] | None]
+    items_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    newest_item_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"),
+                                           index=True)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Quarantine(Base):
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(1000))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class Merge(Base):
+    """A merge of two contacts or accounts, with its evidence and an undo snapshot."""
+
+    __tablename__ = "merges"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(10))
+    winner_id: Mapped[int] = mapped_column(Id)
+    loser_id: Mapped[int] = mapped_column(Id)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]

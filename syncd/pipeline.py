@@ -1,0 +1,337 @@
+"""From one delivered message to a plan of what the CRM should hold: pure decisions.
+
+parse (the connector) -> classify -> read the body -> decide about each address ->
+:class:`MessagePlan`. Nothing here touches the database; :mod:`syncd.store` turns
+plans into idempotent upserts. The rules, in the order they apply to an address:
+
+1. not a valid address                          -> ``invalid``
+2. a team domain or the mailbox owner           -> ``internal`` (a colleague)
+3. on the ``allow`` list                        -> a contact, whatever it looks like
+4. the message is automated                     -> ``automated``
+5. a role local part (info@, support@)          -> ``role``
+6. ``capture.contacts: none``                   -> ``not_captured``
+7. ``capture.contacts: sent`` and the team did not write to it -> ``not_written_to``
+8. otherwise                                    -> a contact
+
+A message with any address on the ``deny`` list, or (unless enabled) with no
+external participant at all, is skipped whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from connectors.base import Address, RawMessage
+from enrichment.addresses import (
+    domain_of,
+    local_part_of,
+    normalize_address,
+    normalize_message_id,
+    synthetic_key,
+)
+from enrichment.classify import automated_reason
+from enrichment.domains import DomainLists, glob_matches, registrable_domain
+from enrichment.mime import body_text
+from enrichment.people import clean_display_name, name_from_local_part
+from enrichment.quotes import split_reply
+from enrichment.signature import Fields, find_signature, parse_signature
+from syncd.config import CapturePolicy
+
+SNIPPET_CHARS = 200
+CONTACT_OUTCOMES = frozenset({"contact", "internal"})
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything about the source and the team that the decisions depend on."""
+
+    source: str
+    owner: frozenset[str]
+    internal_domains: frozenset[str]
+    policy: CapturePolicy
+    lists: DomainLists
+
+    def is_internal(self, address: str) -> bool:
+        domain = domain_of(address)
+        return address in self.owner or domain in self.internal_domains or (
+            registrable_domain(domain) in self.internal_domains)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An observation about the person behind ``email`` (or their account)."""
+
+    email: str
+    subject: str
+    field: str
+    value: str
+    method: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one address became, and the rule that decided it (``syncd why``)."""
+
+    email: str
+    outcome: str
+    rule: str
+    detail: str
+    account_domain: str | None = None
+
+
+@dataclass(frozen=True)
+class Participant:
+    email: str
+    role: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class MessagePlan:
+    """One interaction to upsert, or the reason it is skipped (``skipped``)."""
+
+    external_id: str
+    folder: str | None
+    key: str
+    thread_key: str
+    occurred_at: datetime | None
+    direction: str
+    automated: str | None
+    visibility: str
+    subject: str | None
+    snippet: str | None
+    body: str | None
+    participants: tuple[Participant, ...]
+    decisions: tuple[Decision, ...]
+    facts: tuple[Fact, ...] = ()
+    skipped: str | None = None
+
+
+def plan_message(msg: RawMessage, ctx: Context) -> MessagePlan:
+    """Every decision about ``msg``; the caller stores it or reports it."""
+    participants = _participants(msg)
+    sender = participants[0].email if participants and participants[0].role == "from" else None
+    automated = _automated(msg, sender, ctx)
+    direction = _direction(msg, sender, participants, ctx)
+    decisions = tuple(_decide(p, msg_automated=automated, direction=direction, ctx=ctx)
+                      for p in _unique_addresses(participants))
+    customer = any(d.email == sender and d.outcome == "contact" for d in decisions)
+    reply = read_body(msg, with_signature=customer) if _shows(ctx.policy, "snippet") else Reading()
+    facts = _facts(sender, participants, decisions, reply)
+    return MessagePlan(
+        external_id=msg.external_id, folder=msg.folder, key=_key(msg, participants),
+        thread_key=_thread_key(msg, participants), occurred_at=msg.date,
+        direction=direction, automated=automated, visibility=ctx.policy.visibility,
+        subject=storable(msg.subject) if ctx.policy.visibility != "metadata" else None,
+        snippet=_snippet(storable(reply.new_text)) if _shows(ctx.policy, "snippet") else None,
+        body=storable(reply.new_text) if _shows(ctx.policy, "full") else None,
+        participants=participants, decisions=decisions, facts=facts,
+        skipped=_skip_reason(participants, ctx))
+
+
+_VISIBILITY_ORDER = ("metadata", "subject", "snippet", "full")
+
+
+def _shows(policy: CapturePolicy, level: str) -> bool:
+    return _VISIBILITY_ORDER.index(policy.visibility) >= _VISIBILITY_ORDER.index(level)
+
+
+def _participants(msg: RawMessage) -> tuple[Participant, ...]:
+    """Normalised participants, sender first; invalid addresses keep their raw text so
+    the decision can say why they were dropped."""
+    out: list[Participant] = []
+    seen: set[tuple[str, str]] = set()
+    roles: list[tuple[str, tuple[Address, ...]]] = [
+        ("from", (msg.sender,) if msg.sender else ()),
+        ("to", msg.to), ("cc", msg.cc), ("bcc", msg.bcc)]
+    for role, addresses in roles:
+        for address in addresses:
+            email = normalize_address(address.email) or address.email.strip().lower()
+            if email and (email, role) not in seen:
+                seen.add((email, role))
+                name = _display_name(address.name, email)
+                out.append(Participant(storable(email), role, name and storable(name)))
+    return tuple(out)
+
+
+def _unique_addresses(participants: tuple[Participant, ...]) -> list[Participant]:
+    first: dict[str, Participant] = {}
+    for participant in participants:
+        first.setdefault(participant.email, participant)
+    return list(first.values())
+
+
+def _automated(msg: RawMessage, sender: str | None, ctx: Context) -> str | None:
+    if sender and glob_matches(ctx.policy.allow, sender):
+        return None
+    return automated_reason(msg.headers, sender, ctx.lists)
+
+
+def _direction(msg: RawMessage, sender: str | None,
+               participants: tuple[Participant, ...], ctx: Context) -> str:
+    from_team = msg.sent_by_me or (sender is not None and ctx.is_internal(sender))
+    external = any(not ctx.is_internal(p.email) for p in participants)
+    if from_team:
+        return "outbound" if external else "internal"
+    return "inbound"
+
+
+def _decide(p: Participant, *, msg_automated: str | None, direction: str,
+            ctx: Context) -> Decision:
+    email = p.email
+    if normalize_address(email) is None:
+        return Decision(email, "invalid", "invalid_address", "not a valid email address")
+    if ctx.is_internal(email):
+        return Decision(email, "internal", "team_member",
+                        "the address is the mailbox owner's or at a team domain")
+    account = _account_domain(email, ctx)
+    allowed = glob_matches(ctx.policy.allow, email)
+    if allowed:
+        return Decision(email, "contact", "allow_list", f"matches allow {allowed!r}", account)
+    if msg_automated:
+        sender_pattern = ctx.lists.automated_pattern(email) if p.role == "from" else None
+        if sender_pattern:
+            return Decision(email, "automated", "automated_sender",
+                            f"matches automated sender pattern {sender_pattern}")
+        return Decision(email, "automated", "automated_message", msg_automated)
+    if ctx.lists.is_role(local_part_of(email)):
+        return Decision(email, "role", "role_address",
+                        f"{local_part_of(email)}@ is a group or role mailbox, not a person")
+    return _by_contacts_rule(p, direction, ctx, account)
+
+
+def _by_contacts_rule(p: Participant, direction: str, ctx: Context,
+                      account: str | None) -> Decision:
+    rule = ctx.policy.contacts
+    written_to = direction == "outbound" and p.role in {"to", "cc", "bcc"}
+    if rule == "none":
+        return Decision(p.email, "not_captured", "capture_contacts_none",
+                        "capture.contacts is none")
+    if rule == "sent" and not written_to:
+        return Decision(p.email, "not_written_to", "capture_contacts_sent",
+                        "capture.contacts is sent and the team has not written to it")
+    if written_to:
+        return Decision(p.email, "contact", "team_wrote_to",
+                        f"the team wrote to it ({p.role})", account)
+    if p.role == "from":
+        return Decision(p.email, "contact", "wrote_to_team", "it wrote to the team", account)
+    return Decision(p.email, "contact", "copied",
+                    f"it was a participant ({p.role}) of a captured conversation", account)
+
+
+def _account_domain(email: str, ctx: Context) -> str | None:
+    domain = domain_of(email)
+    if ctx.lists.is_free_mail(domain):
+        return None
+    return registrable_domain(domain)
+
+
+def _skip_reason(participants: tuple[Participant, ...], ctx: Context) -> str | None:
+    for participant in participants:
+        denied = glob_matches(ctx.policy.deny, participant.email)
+        if denied:
+            return f"{participant.email} matches deny {denied!r}"
+    if participants and not ctx.policy.internal_conversations and all(
+            ctx.is_internal(p.email) for p in participants):
+        return "internal conversation (capture.internal_conversations is false)"
+    return None
+
+
+def _key(msg: RawMessage, participants: tuple[Participant, ...]) -> str:
+    key = normalize_message_id(msg.message_id)
+    if key:
+        return key
+    sender = participants[0].email if participants else ""
+    recipients = [p.email for p in participants if p.role != "from"]
+    stamp = msg.date.isoformat() if msg.date else ""
+    return synthetic_key(sender, recipients, stamp, msg.subject)
+
+
+def _thread_key(msg: RawMessage, participants: tuple[Participant, ...]) -> str:
+    """The thread root: a provider's thread id, else the first Reference (RFC 5322
+    keeps the root there), else In-Reply-To, else the message itself."""
+    if msg.thread_hint:
+        return "thread:" + msg.thread_hint
+    for candidate in (msg.references[0] if msg.references else None, msg.in_reply_to):
+        key = normalize_message_id(candidate)
+        if key:
+            return key
+    return _key(msg, participants)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the body says: the sender's new text, the quoted rest, the signature."""
+
+    new_text: str = ""
+    quoted: str = ""
+    signature: str | None = None
+    fields: Fields | None = None
+
+
+def read_body(msg: RawMessage, *, with_signature: bool = True) -> Reading:
+    """Reply text, quoted history and, for a customer, the signature's fields
+    (colleagues' and automated senders' signatures are not worth their cost)."""
+    reply = split_reply(body_text(msg.text, msg.html))
+    if not with_signature:
+        return Reading(reply.new_text, reply.quoted)
+    sender_name = msg.sender.name if msg.sender else ""
+    sender_email = msg.sender.email.lower() if msg.sender else ""
+    signature = find_signature(reply.new_text, sender_name, sender_email)
+    fields = _parse_signature(signature.text, sender_name, sender_email) if signature else None
+    return Reading(reply.new_text, reply.quoted, signature.text if signature else None, fields)
+
+
+_parse_signature = lru_cache(maxsize=8192)(parse_signature)
+"""People sign the same way every time: parse each distinct signature once."""
+_display_name = lru_cache(maxsize=65536)(clean_display_name)
+
+
+_SPACE = re.compile(r"\s+")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` without NUL and lone surrogates, which PostgreSQL's text type and
+    UTF-8 reject: one odd character must not fail a whole batch."""
+    return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
+
+
+def _snippet(text: str) -> str | None:
+    if not text.strip():
+        return None
+    flat = _SPACE.sub(" ", text).strip()
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+def _facts(sender: str | None, participants: tuple[Participant, ...],
+           decisions: tuple[Decision, ...], reply: Reading) -> tuple[Fact, ...]:
+    people = {d.email for d in decisions if d.outcome in CONTACT_OUTCOMES}
+    facts: list[Fact] = []
+    for p in _unique_addresses(participants):
+        if p.email not in people:
+            continue
+        if p.name:
+            facts.append(Fact(p.email, "contact", "full_name", p.name, "display_name", 0.5))
+        else:
+            guess = name_from_local_part(p.email)
+            if guess:
+                facts.append(Fact(p.email, "contact", "full_name", guess, "address", 0.2))
+    if sender in people and reply.fields is not None and sender is not None:
+        facts.extend(_signature_facts(sender, reply.fields))
+    return tuple(facts)
+
+
+def _signature_facts(sender: str, fields: Fields) -> list[Fact]:
+    found = [("contact", "full_name", fields.full_name), ("contact", "job_title",
+             fields.job_title), ("contact", "linkedin", fields.linkedin),
+             ("account", "name", fields.company), ("account", "website", fields.website)]
+    facts = [Fact(sender, subject, name, storable(value)[:500], "signature", 0.7)
+             for subject, name, value in found if value]
+    facts += [Fact(sender, "contact", f"phone_{phone.kind}", phone.e164, "signature", 0.7)
+              for phone in fields.phones]
+    return facts

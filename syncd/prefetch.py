@@ -1,0 +1,110 @@
+"""Running a batch producer in a second process, so reading and writing overlap.
+
+Reading, parsing and planning a message is pure CPU work; writing it is mostly
+database work. On a machine with two or more cores the producer runs in a forked
+child process and hands finished batches over a bounded queue (two batches ahead
+at most, so memory stays flat), while this process writes. Order is kept, so every
+cursor is still stored after the data it follows. Errors raised in the child are
+raised again here, with their class, so the runner's error handling is unchanged.
+
+Only producers that share no state with the parent may run there (file sources;
+not a connector that writes refreshed tokens to the database).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+AHEAD = 2
+POLL_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1
+
+
+def can_fork() -> bool:
+    """True where a child process can run a producer (Linux, more than one core)."""
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def produce_in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """The items of ``produce()``, computed in a forked child process."""
+    context = multiprocessing.get_context("fork")
+    channel: Any = context.Queue(maxsize=AHEAD)
+    child = context.Process(target=_run, args=(produce, channel, os.getpid()), daemon=True)
+    child.start()
+    try:
+        yield from _receive(channel, child)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        channel.close()
+
+
+def _receive(channel: Any, child: Any) -> Iterator[T]:
+    while True:
+        try:
+            kind, value = channel.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"the reader process died (exit code {child.exitcode})"
+                                   ) from None
+            continue
+        if kind == "item":
+            yield value
+        elif kind == "error":
+            raise value
+        else:
+            return
+
+
+def _run(produce: Callable[[], Iterator[Any]], channel: Any, parent: int) -> None:
+    _die_with(parent)
+    try:
+        for item in produce():
+            _put(channel, ("item", item), parent)
+    except BaseException as exc:  # hand every failure to the parent, which decides
+        _put(channel, ("error", _portable(exc)), parent)
+    else:
+        _put(channel, ("done", None), parent)
+    channel.close()
+    channel.join_thread()
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this child when its parent dies (even by SIGKILL): a reader
+    left behind would block forever on a queue nobody reads."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: _put notices the new parent instead
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _put(channel: Any, message: tuple[str, Any], parent: int) -> None:
+    """Wait for room in the queue, but not for a parent that was killed."""
+    while True:
+        try:
+            channel.put(message, timeout=POLL_SECONDS)
+            return
+        except queue.Full:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc

@@ -1,0 +1,250 @@
+"""Syncing one source: lease, cursor, batches, and what to do about each error.
+
+The CLI's ``resync`` and the daemon's scheduled jobs both call :func:`run_source`.
+Each batch is planned (pure), then written together with the cursor that follows
+it in one transaction, so a crash loses nothing and repeats at most one batch.
+An item the pipeline cannot handle goes to quarantine with the reason; it never
+stops the batch, and it is never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from connectors.base import BadItem, Batch, Connector, Deletion, RawEvent, RawMessage
+from connectors.registry import connector_class
+from syncd.app import App
+from syncd.config import SourceCommon
+from syncd.db.models import Source, SyncRun
+from syncd.db.session import session_scope
+from syncd.errors import AuthRequired, CursorExpired, SourceError
+from syncd.pipeline import Context, MessagePlan, plan_message
+from syncd.prefetch import can_fork, produce_in_child
+from syncd.store.upsert import insert_ignore
+from syncd.store.write import BatchStats, write_batch
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+Progress = Callable[[int, int | None], None]
+
+
+class SourceBusy(SourceError):
+    """Another process holds the source's lease."""
+
+
+@dataclass
+class RunResult:
+    source: str
+    status: str
+    stats: BatchStats = field(default_factory=BatchStats)
+    error: str | None = None
+    full: bool = False
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class _Job:
+    """One run of one source: what it needs, and the result it builds up."""
+
+    app: App
+    source: SourceCommon
+    source_id: int
+    result: RunResult
+    since: datetime | None
+    progress: Progress | None
+
+
+def run_source(app: App, source: SourceCommon, *, full: bool = False,
+               since: datetime | None = None, progress: Progress | None = None) -> RunResult:
+    """Sync ``source`` once; never raises for the source's own failures."""
+    source_id = ensure_source(app, source)
+    if not _take_lease(app, source_id):
+        return RunResult(source.name, "busy", error="another syncd process is syncing it")
+    run_id = _start_run(app, source_id, full)
+    job = _Job(app, source, source_id, RunResult(source.name, "ok", full=full), since,
+               progress)
+    try:
+        _sync(job)
+    except AuthRequired as exc:
+        job.result.status, job.result.error = "needs_auth", str(exc)
+    except SourceError as exc:
+        job.result.status, job.result.error = "failed", str(exc)
+    except Exception as exc:
+        log.exception("source %s failed", source.name)
+        job.result.status, job.result.error = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        _finish(app, source_id, run_id, job.result)
+    stats = job.result.stats
+    log.info("%s: %s%s; %d messages, %d new interactions, %d skipped, %d quarantined, "
+             "%d new contacts, %d new accounts", source.name, job.result.status,
+             f" ({job.result.error})" if job.result.error else "", stats.messages,
+             stats.new_interactions, stats.skipped, stats.quarantined, stats.new_contacts,
+             stats.new_accounts)
+    return job.result
+
+
+def _sync(job: _Job) -> None:
+    connector = connector_class(job.source.kind)(job.source.name, job.source)
+    context = job.app.context(job.source)
+    try:
+        try:
+            _pull(job, connector, context)
+        except CursorExpired as exc:
+            log.warning("%s: %s; syncing the whole source again", job.source.name, exc)
+            job.result.full = True
+            _pull(job, connector, context)
+    finally:
+        connector.close()
+
+
+def _pull(job: _Job, connector: Connector, context: Context) -> None:
+    cursor = None if job.result.full else _cursor(job.app, job.source_id)
+
+    def planned() -> Iterator[PlannedBatch]:
+        for batch in connector.pull(cursor, full=job.result.full, since=job.since):
+            yield plan_batch(batch, context)
+
+    batches = produce_in_child(planned) if connector.shares_nothing and can_fork() \
+        else planned()
+    for batch in batches:
+        with session_scope(job.app.sessions) as session:
+            stats = write_batch(session, job.source_id, batch.plans, bad=batch.bad,
+                                deletions=batch.deletions, cursor=batch.cursor, now=_now())
+            _extend_lease(session, job.source_id)
+        job.result.stats.add(stats)
+        if job.progress:
+            job.progress(job.result.stats.messages, batch.total)
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    """A connector's batch after the pipeline: what to write, then the cursor."""
+
+    plans: list[MessagePlan]
+    bad: list[BadItem]
+    deletions: list[Deletion]
+    cursor: Any
+    total: int | None
+
+
+def plan_batch(batch: Batch, context: Context) -> PlannedBatch:
+    """Plans for the messages; anything that cannot be planned becomes a BadItem."""
+    plans: list[MessagePlan] = []
+    bad: list[BadItem] = []
+    deletions: list[Deletion] = []
+    for item in batch.items:
+        if isinstance(item, RawMessage):
+            try:
+                plans.append(plan_message(item, context))
+            except Exception as exc:  # one message must never stop the batch
+                bad.append(BadItem(item.external_id, _pipeline_failure(exc),
+                                   repr(item).encode("utf-8", "replace")))
+        elif isinstance(item, BadItem):
+            bad.append(item)
+        elif isinstance(item, Deletion):
+            deletions.append(item)
+        elif isinstance(item, RawEvent):
+            bad.append(BadItem(item.external_id, "meetings are not captured by this "
+                               "version of syncd", repr(item).encode("utf-8", "replace")))
+    return PlannedBatch(plans, bad, deletions, batch.next_cursor, batch.total)
+
+
+def _pipeline_failure(exc: Exception) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"the pipeline failed on this message: {type(exc).__name__}: {exc} "
+            f"(at {where.filename}:{where.lineno})")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_source(app: App, source: SourceCommon) -> int:
+    """The source's row id, creating the row on first use."""
+    with session_scope(app.sessions) as session:
+        insert_ignore(session, Source, [{"name": source.name, "kind": source.kind,
+                                                   "state": "new", "items_total": 0}],
+                      ["name"])
+        source_id: int = session.execute(
+            select(Source.id).where(Source.name == source.name)).scalar_one()
+        session.execute(update(Source).where(Source.id == source_id).values(kind=source.kind))
+    return source_id
+
+
+def _cursor(app: App, source_id: int) -> Any:
+    with session_scope(app.sessions) as session:
+        stored = session.execute(select(Source.cursor).where(Source.id == source_id)).scalar()
+    return stored.get("v") if isinstance(stored, dict) else None
+
+
+def _take_lease(app: App, source_id: int) -> bool:
+    """Hold the source for this process: free, expired, or left by a process of this
+    host that no longer exists (killed before it could release it)."""
+    now = _now()
+    with session_scope(app.sessions) as session:
+        holder = session.execute(select(Source.lease_owner)
+                                 .where(Source.id == source_id)).scalar()
+        dead = [holder] if holder and _died_here(holder) else []
+        taken = session.execute(
+            update(Source).where(Source.id == source_id, or_(
+                Source.lease_owner.is_(None), Source.lease_expires_at < now,
+                Source.lease_owner.in_([owner_id(), *dead])))
+            .values(lease_owner=owner_id(), lease_expires_at=now + LEASE))
+        return bool(getattr(taken, "rowcount", 0))
+
+
+def _died_here(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _extend_lease(session: Session, source_id: int) -> None:
+    session.execute(update(Source).where(Source.id == source_id)
+                    .values(lease_expires_at=_now() + LEASE))
+
+
+def _start_run(app: App, source_id: int, full: bool) -> int:
+    with session_scope(app.sessions) as session:
+        run = SyncRun(source_id=source_id, full=full, started_at=_now(), status="running",
+                      stats={})
+        session.add(run)
+        session.flush()
+        session.execute(update(Source).where(Source.id == source_id).values(state="running"))
+        return run.id
+
+
+def _finish(app: App, source_id: int, run_id: int, result: RunResult) -> None:
+    now = _now()
+    stats = vars(result.stats)
+    with session_scope(app.sessions) as session:
+        session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
+            finished_at=now, status=result.status, stats=stats, error=result.error,
+            full=result.full))
+        values: dict[str, Any] = {"state": result.status, "lease_owner": None,
+                                  "lease_expires_at": None}
+        if result.status == "ok":
+            values |= {"last_success_at": now, "last_error": None}
+        else:
+            values |= {"last_error": result.error, "last_error_at": now}
+        session.execute(update(Source).where(Source.id == source_id).values(**values))

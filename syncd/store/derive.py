@@ -1,0 +1,96 @@
+"""Contact and account fields derived from their observations.
+
+A field is never written by the pipeline directly: it is the best observation of
+that field, ranked by method (a value set by hand beats everything), then
+confidence, then recency. Recomputing from observations is what lets a merge be
+explained and undone, and makes the result independent of the order mail arrives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from enrichment.people import split_name
+from syncd.db.models import Account, Contact, Observation
+from syncd.store.upsert import chunks
+
+MANUAL = "manual"
+CONTACT_FIELDS = ("full_name", "job_title")
+ACCOUNT_FIELDS = ("name",)
+
+
+class Candidate(NamedTuple):
+    value: str
+    method: str
+    confidence: float
+    last_seen_at: datetime
+
+
+def best_values(candidates: Iterable[tuple[str, Candidate]]) -> dict[str, str]:
+    """The winning value per field."""
+    best: dict[str, Candidate] = {}
+    for field, candidate in candidates:
+        current = best.get(field)
+        if current is None or _rank(candidate) > _rank(current):
+            best[field] = candidate
+    return {field: c.value for field, c in best.items()}
+
+
+def _rank(candidate: Candidate) -> tuple[bool, float, datetime, str]:
+    return (candidate.method == MANUAL, candidate.confidence, candidate.last_seen_at,
+            candidate.value)
+
+
+def refresh_contacts(session: Session, ids: set[int]) -> None:
+    """Recompute the derived fields of ``ids``; one bulk UPDATE for those that changed."""
+    changed: list[dict[str, Any]] = []
+    for chunk in chunks(sorted(ids)):
+        derived = _derive(session, "contact", chunk, CONTACT_FIELDS)
+        current = {row.id: row for row in session.execute(
+            select(Contact.id, Contact.full_name, Contact.given_name, Contact.family_name,
+                   Contact.job_title).where(Contact.id.in_(chunk)))}
+        for contact_id, fields in derived.items():
+            row = current.get(contact_id)
+            if row is not None and (row.full_name, row.job_title) != (
+                    fields.get("full_name"), fields.get("job_title")):
+                changed.append({"id": contact_id, **_contact_values(fields)})
+    if changed:
+        session.execute(update(Contact), changed)
+
+
+def _contact_values(fields: dict[str, str]) -> dict[str, Any]:
+    full_name = fields.get("full_name")
+    given, family = split_name(full_name) if full_name else (None, None)
+    return {"full_name": full_name, "given_name": given, "family_name": family,
+            "job_title": fields.get("job_title")}
+
+
+def refresh_accounts(session: Session, ids: set[int]) -> None:
+    changed: list[dict[str, Any]] = []
+    for chunk in chunks(sorted(ids)):
+        derived = _derive(session, "account", chunk, ACCOUNT_FIELDS)
+        current = dict(session.execute(select(Account.id, Account.name)
+                                       .where(Account.id.in_(chunk))).all())
+        changed += [{"id": account_id, "name": fields["name"]}
+                    for account_id, fields in derived.items()
+                    if fields.get("name") and current.get(account_id) != fields["name"]]
+    if changed:
+        session.execute(update(Account), changed)
+
+
+def _derive(session: Session, subject: str, ids: Iterable[int],
+            fields: tuple[str, ...]) -> dict[int, dict[str, str]]:
+    query = select(Observation.subject_id, Observation.field, Observation.value,
+                   Observation.method, Observation.confidence, Observation.last_seen_at).where(
+        Observation.subject_type == subject, Observation.subject_id.in_(list(ids)),
+        Observation.field.in_(fields))
+    grouped: dict[int, list[tuple[str, Candidate]]] = defaultdict(list)
+    for subject_id, field, value, method, confidence, seen in session.execute(query):
+        grouped[subject_id].append((field, Candidate(value, method, confidence, seen)))
+    return {subject_id: best_values(items) for subject_id, items in grouped.items()}

@@ -1,0 +1,253 @@
+"""Questions the CLI and exports ask of the CRM, as plain dicts.
+
+The export shapes are a documented contract (README, "Export format"): keys are
+only ever added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from syncd.db.models import (
+    Account,
+    AccountDomain,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Interaction,
+    InteractionParticipant,
+    InteractionSource,
+    Quarantine,
+    SeenAddress,
+    Source,
+    SyncRun,
+)
+
+PAGE = 500
+
+
+def _activity(session: Session, contact_ids: Sequence[int]) -> dict[int, tuple[int, Any]]:
+    """``contact id -> (interaction count, last interaction time)``."""
+    query = (select(ContactEmail.contact_id,
+                    func.count(func.distinct(InteractionParticipant.interaction_id)),
+                    func.max(Interaction.occurred_at))
+             .join(InteractionParticipant, InteractionParticipant.email == ContactEmail.email)
+             .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
+             .where(ContactEmail.contact_id.in_(contact_ids))
+             .group_by(ContactEmail.contact_id))
+    return {cid: (count, _utc(last)) for cid, count, last in session.execute(query)}
+
+
+def _utc(value: Any) -> Any:
+    """Aggregates bypass the column type, so SQLite's naive text comes back as is."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def contacts(session: Session, *, internal: bool | None = False, query: str | None = None,
+             limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """Contacts in the export shape, streamed page by page."""
+    statement = select(Contact).where(Contact.merged_into_id.is_(None)).order_by(Contact.id)
+    if internal is not None:
+        statement = statement.where(Contact.is_internal.is_(internal))
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(func.coalesce(Contact.full_name, "")).like(pattern)
+            | Contact.id.in_(select(ContactEmail.contact_id)
+                             .where(ContactEmail.email.like(pattern))))
+    yield from _pages(session, statement, limit, _contact_rows)
+
+
+def _pages(session: Session, statement: Select[Any], limit: int | None,
+           render: Any) -> Iterator[dict[str, Any]]:
+    offset = 0
+    while limit is None or offset < limit:
+        size = PAGE if limit is None else min(PAGE, limit - offset)
+        rows = session.execute(statement.limit(size).offset(offset)).scalars().all()
+        if not rows:
+            return
+        yield from render(session, rows)
+        offset += len(rows)
+
+
+def _contact_rows(session: Session, rows: Sequence[Contact]) -> Iterator[dict[str, Any]]:
+    ids = [c.id for c in rows]
+    emails = _grouped(session, select(ContactEmail.contact_id, ContactEmail.email)
+                      .where(ContactEmail.contact_id.in_(ids)).order_by(ContactEmail.email))
+    phones = _grouped(session, select(ContactPhone.contact_id, ContactPhone.e164)
+                      .where(ContactPhone.contact_id.in_(ids)).order_by(ContactPhone.e164))
+    accounts = _account_refs(session, {c.account_id for c in rows if c.account_id})
+    activity = _activity(session, ids)
+    for contact in rows:
+        count, last = activity.get(contact.id, (0, None))
+        yield {
+            "id": contact.id, "full_name": contact.full_name,
+            "given_name": contact.given_name, "family_name": contact.family_name,
+            "emails": emails.get(contact.id, []), "phones": phones.get(contact.id, []),
+            "job_title": contact.job_title,
+            "account": accounts.get(contact.account_id) if contact.account_id else None,
+            "is_internal": contact.is_internal, "first_seen_at": contact.created_at,
+            "last_interaction_at": last, "interaction_count": count,
+        }
+
+
+def _grouped(session: Session, statement: Select[int, Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for key, value in session.execute(statement):
+        grouped[key].append(value)
+    return grouped
+
+
+def _account_refs(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
+    domains = _domains(session, ids)
+    names = dict(session.execute(select(Account.id, Account.name)
+                                 .where(Account.id.in_(ids))).all())
+    return {i: {"id": i, "name": names[i], "domains": domains.get(i, [])} for i in names}
+
+
+def _domains(session: Session, ids: set[int]) -> dict[int, list[str]]:
+    return _grouped(session, select(AccountDomain.account_id, AccountDomain.domain)
+                    .where(AccountDomain.account_id.in_(ids)).order_by(AccountDomain.domain))
+
+
+def accounts(session: Session, *, query: str | None = None,
+             limit: int | None = None) -> Iterator[dict[str, Any]]:
+    statement = select(Account).where(Account.merged_into_id.is_(None)).order_by(Account.id)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(Account.name).like(pattern)
+            | Account.id.in_(select(AccountDomain.account_id)
+                             .where(AccountDomain.domain.like(pattern))))
+    yield from _pages(session, statement, limit, _account_rows)
+
+
+def _account_rows(session: Session, rows: Sequence[Account]) -> Iterator[dict[str, Any]]:
+    ids = {a.id for a in rows}
+    domains = _domains(session, ids)
+    counts = dict(session.execute(
+        select(Contact.account_id, func.count()).where(Contact.account_id.in_(ids))
+        .group_by(Contact.account_id)).all())
+    last = dict(session.execute(
+        select(Contact.account_id, func.max(Interaction.occurred_at))
+        .join(ContactEmail, ContactEmail.contact_id == Contact.id)
+        .join(InteractionParticipant, InteractionParticipant.email == ContactEmail.email)
+        .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
+        .where(Contact.account_id.in_(ids)).group_by(Contact.account_id)).all())
+    for account in rows:
+        yield {"id": account.id, "name": account.name, "domains": domains.get(account.id, []),
+               "contact_count": counts.get(account.id, 0),
+               "last_interaction_at": _utc(last.get(account.id))}
+
+
+def interactions(session: Session, *, contact_id: int | None = None,
+                 account_id: int | None = None, limit: int | None = None,
+                 newest_first: bool = False) -> Iterator[dict[str, Any]]:
+    statement = select(Interaction)
+    if contact_id is not None or account_id is not None:
+        people = select(ContactEmail.email).join(Contact, Contact.id == ContactEmail.contact_id)
+        people = people.where(Contact.id == contact_id) if contact_id is not None \
+            else people.where(Contact.account_id == account_id)
+        statement = statement.where(Interaction.id.in_(
+            select(InteractionParticipant.interaction_id)
+            .where(InteractionParticipant.email.in_(people))))
+    order = Interaction.occurred_at.desc() if newest_first else Interaction.occurred_at
+    yield from _pages(session, statement.order_by(order, Interaction.id), limit,
+                      _interaction_rows)
+
+
+def _interaction_rows(session: Session,
+                      rows: Sequence[Interaction]) -> Iterator[dict[str, Any]]:
+    ids = [i.id for i in rows]
+    participants: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for interaction_id, email, role in session.execute(
+            select(InteractionParticipant.interaction_id, InteractionParticipant.email,
+                   InteractionParticipant.role)
+            .where(InteractionParticipant.interaction_id.in_(ids))
+            .order_by(InteractionParticipant.id)):
+        participants[interaction_id].append({"email": email, "role": role})
+    sources = _grouped(session, select(InteractionSource.interaction_id, Source.name)
+                       .join(Source, Source.id == InteractionSource.source_id)
+                       .where(InteractionSource.interaction_id.in_(ids)).order_by(Source.name))
+    for row in rows:
+        yield {"id": row.id, "kind": row.kind, "key": row.key, "subject": row.subject,
+               "occurred_at": row.occurred_at, "direction": row.direction,
+               "automated": row.automated,
+               "participants": participants.get(row.id, []),
+               "sources": sources.get(row.id, []), "snippet": row.snippet}
+
+
+def why(session: Session, address: str) -> dict[str, Any] | None:
+    """Why an address is a contact, or why it is not one."""
+    seen = session.get(SeenAddress, address)
+    owner = session.execute(select(ContactEmail.contact_id)
+                            .where(ContactEmail.email == address)).scalar()
+    if seen is None and owner is None:
+        return None
+    interaction = session.get(Interaction, seen.interaction_id) \
+        if seen and seen.interaction_id else None
+    source = session.get(Source, seen.source_id) if seen and seen.source_id else None
+    return {"email": address, "contact_id": owner,
+            "outcome": seen.outcome if seen else "contact",
+            "rule": seen.rule if seen else "manual", "detail": seen.detail if seen else "",
+            "decided_at": seen.decided_at if seen else None,
+            "source": source.name if source else None,
+            "interaction": {"id": interaction.id, "key": interaction.key,
+                            "subject": interaction.subject,
+                            "occurred_at": interaction.occurred_at} if interaction else None}
+
+
+def status(session: Session) -> list[dict[str, Any]]:
+    quarantined = dict(session.execute(select(Quarantine.source_id, func.count())
+                                       .group_by(Quarantine.source_id)).all())
+    last_runs = dict(session.execute(select(SyncRun.source_id, func.max(SyncRun.id))
+                                     .group_by(SyncRun.source_id)).all())
+    runs = {r.id: r for r in session.execute(select(SyncRun).where(
+        SyncRun.id.in_(list(last_runs.values())))).scalars()}
+    rows = []
+    for source in session.execute(select(Source).order_by(Source.name)).scalars():
+        run = runs.get(last_runs.get(source.id, -1))
+        rows.append({"name": source.name, "kind": source.kind, "state": source.state,
+                     "last_success_at": source.last_success_at,
+                     "newest_item_at": source.newest_item_at,
+                     "items_total": source.items_total,
+                     "quarantined": quarantined.get(source.id, 0),
+                     "last_run": dict(run.stats) if run else None,
+                     "last_error": source.last_error})
+    return rows
+
+
+def quarantined(session: Session, limit: int = 100) -> list[Quarantine]:
+    return list(session.execute(select(Quarantine).order_by(Quarantine.id.desc())
+                                .limit(limit)).scalars())
+
+
+
+def contact(session: Session, contact_id: int) -> dict[str, Any] | None:
+    row = session.get(Contact, contact_id)
+    return next(_contact_rows(session, [row])) if row is not None else None
+
+
+def account(session: Session, account_id: int) -> dict[str, Any] | None:
+    row = session.get(Account, account_id)
+    return next(_account_rows(session, [row])) if row is not None else None
+
+
+def interaction(session: Session, interaction_id: int) -> dict[str, Any] | None:
+    row = session.get(Interaction, interaction_id)
+    if row is None:
+        return None
+    result = next(_interaction_rows(session, [row]))
+    result |= {"thread_key": row.thread_key, "automated_reason": row.automated_reason,
+               "visibility": row.visibility, "body": row.body}
+    return result

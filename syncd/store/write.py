@@ -1,0 +1,277 @@
+"""Writing one batch of plans, with its cursor, in the caller's transaction.
+
+Every statement is a set-based upsert on a natural key, so writing the same batch
+twice (a crash before COMMIT, a resync, a second mailbox with the same message)
+leaves the database as it was after the first time. Work is done per batch, not
+per message: one lookup per table per batch keeps the write cost flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.orm import Session
+
+from connectors.base import BadItem, Deletion
+from syncd.db.models import (
+    ContactPhone,
+    Interaction,
+    InteractionParticipant,
+    InteractionSource,
+    Observation,
+    Quarantine,
+    Source,
+    UtcDateTime,
+)
+from syncd.pipeline import Decision, MessagePlan
+from syncd.store.derive import refresh_accounts, refresh_contacts
+from syncd.store.people import Person, ensure_people, record_decisions
+from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
+
+
+@dataclass
+class BatchStats:
+    """What one batch changed; summed into the run's stats."""
+
+    messages: int = 0
+    new_interactions: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    deleted: int = 0
+    new_contacts: int = 0
+    new_accounts: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: BatchStats) -> None:
+        for name in ("messages", "new_interactions", "skipped", "quarantined", "deleted",
+                     "new_contacts", "new_accounts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, count in other.skip_reasons.items():
+            self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + count
+
+
+@dataclass(frozen=True)
+class Written:
+    """An interaction row the batch refers to: its id and the time facts are dated."""
+
+    id: int
+    at: datetime
+
+
+def write_batch(session: Session, source_id: int, plans: Sequence[MessagePlan], *,
+                bad: Sequence[BadItem], deletions: Sequence[Deletion],
+                cursor: Any, now: datetime) -> BatchStats:
+    """Upsert everything in the batch, then move the source's cursor with it."""
+    stats = BatchStats(messages=len(plans) + len(bad))
+    kept = _unique_by_key([p for p in plans if not _count_skip(p, stats)])
+    written, stats.new_interactions = _store_interactions(session, kept, now)
+    _link_sources(session, source_id, kept, written, now)
+    _store_participants(session, kept, written)
+    people = ensure_people(session, _people(kept), now)
+    stats.new_contacts, stats.new_accounts = people.new_contacts, people.new_accounts
+    record_decisions(session, source_id, _decisions(kept, written), now)
+    touched = _store_facts(session, source_id, kept, written, people.by_email)
+    refresh_contacts(session, touched[0] | people.created_contacts)
+    refresh_accounts(session, touched[1] | people.created_accounts)
+    stats.quarantined = _quarantine(session, source_id, bad, now)
+    stats.deleted = _mark_deleted(session, source_id, deletions, now)
+    _advance(session, source_id, cursor, len(kept), kept)
+    return stats
+
+
+def _count_skip(plan: MessagePlan, stats: BatchStats) -> bool:
+    if plan.skipped is None:
+        return False
+    stats.skipped += 1
+    reason = plan.skipped.split(" (")[0] if plan.skipped.startswith("internal") else "deny list"
+    stats.skip_reasons[reason] = stats.skip_reasons.get(reason, 0) + 1
+    return True
+
+
+def _unique_by_key(plans: list[MessagePlan]) -> list[MessagePlan]:
+    """One plan per key: the same message twice in one batch (two folders) is one."""
+    return list({plan.key: plan for plan in reversed(plans)}.values())[::-1]
+
+
+def _store_interactions(session: Session, plans: Sequence[MessagePlan],
+                        now: datetime) -> tuple[dict[str, Written], int]:
+    written = _existing(session, [p.key for p in plans])
+    rows = [_interaction_row(p, now) for p in plans if p.key not in written]
+    for chunk in chunks(rows):
+        statement = insert_for(session, Interaction).on_conflict_do_nothing(
+            index_elements=["key"])
+        session.execute(statement, chunk)
+    created = len(rows)
+    written.update(_existing(session, [r["key"] for r in rows]))
+    return written, created
+
+
+def _existing(session: Session, keys: Sequence[str]) -> dict[str, Written]:
+    found: dict[str, Written] = {}
+    for chunk in chunks(keys):
+        query = select(Interaction.key, Interaction.id, Interaction.occurred_at,
+                       Interaction.created_at).where(Interaction.key.in_(chunk))
+        for key, id_, occurred, created in session.execute(query):
+            found[key] = Written(id_, occurred or created)
+    return found
+
+
+def _interaction_row(plan: MessagePlan, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": "email", "key": plan.key, "thread_key": plan.thread_key,
+        "occurred_at": plan.occurred_at, "direction": plan.direction,
+        "automated": plan.automated is not None, "automated_reason": plan.automated,
+        "visibility": plan.visibility, "subject": plan.subject, "snippet": plan.snippet,
+        "body": plan.body, "created_at": now,
+    }
+
+
+def _link_sources(session: Session, source_id: int, plans: Sequence[MessagePlan],
+                  written: dict[str, Written], now: datetime) -> None:
+    rows = [{"interaction_id": written[p.key].id, "source_id": source_id,
+             "external_id": p.external_id, "folder": p.folder, "first_seen_at": now,
+             "deleted_at": None} for p in plans]
+    for chunk in chunks(rows):
+        statement = insert_for(session, InteractionSource)
+        statement = statement.on_conflict_do_update(
+            index_elements=["interaction_id", "source_id"],
+            set_={"external_id": statement.excluded.external_id,
+                  "folder": statement.excluded.folder, "deleted_at": None})
+        session.execute(statement, chunk)
+
+
+def _store_participants(session: Session, plans: Sequence[MessagePlan],
+                        written: dict[str, Written]) -> None:
+    rows = [{"interaction_id": written[p.key].id, "email": part.email, "role": part.role,
+             "name": part.name, "response": None}
+            for p in plans for part in p.participants]
+    insert_ignore(session, InteractionParticipant, rows,
+                  ["interaction_id", "email", "role"])
+
+
+def _people(plans: Iterable[MessagePlan]) -> dict[str, Person]:
+    """Addresses that should be people, with what they need: internal? which domain?"""
+    people: dict[str, Person] = {}
+    for plan in plans:
+        for decision in plan.decisions:
+            if decision.outcome == "contact":
+                people.setdefault(decision.email, Person(False, decision.account_domain))
+            elif decision.outcome == "internal":
+                people.setdefault(decision.email, Person(True, None))
+    return people
+
+
+def _decisions(plans: Iterable[MessagePlan],
+               written: dict[str, Written]) -> list[tuple[Decision, int]]:
+    return [(d, written[p.key].id) for p in plans for d in p.decisions]
+
+
+def _store_facts(session: Session, source_id: int, plans: Sequence[MessagePlan],
+                 written: dict[str, Written],
+                 by_email: dict[str, tuple[int, int | None]]) -> tuple[set[int], set[int]]:
+    rows: dict[tuple[str, int, str, str, str], dict[str, Any]] = {}
+    phones: list[dict[str, Any]] = []
+    for plan in plans:
+        row = written[plan.key]
+        for fact in plan.facts:
+            contact_id, account_id = by_email.get(fact.email, (None, None))
+            subject_id = contact_id if fact.subject == "contact" else account_id
+            if subject_id is None:
+                continue
+            ident = (fact.subject, subject_id, fact.field, fact.value, fact.method)
+            _merge_fact(rows, ident, fact.confidence, row, source_id)
+            if fact.field.startswith("phone_") and contact_id is not None:
+                phones.append({"contact_id": contact_id, "e164": fact.value,
+                               "kind": fact.field.removeprefix("phone_")})
+    _upsert_observations(session, list(rows.values()))
+    insert_ignore(session, ContactPhone, phones, ["contact_id", "e164"])
+    contacts = {key[1] for key in rows if key[0] == "contact"}
+    accounts = {key[1] for key in rows if key[0] == "account"}
+    return contacts, accounts
+
+
+def _merge_fact(rows: dict[tuple[str, int, str, str, str], dict[str, Any]],
+                ident: tuple[str, int, str, str, str], confidence: float,
+                row: Written, source_id: int) -> None:
+    """Fold repeated sightings within the batch, as the upsert folds them across."""
+    current = rows.get(ident)
+    if current is None:
+        rows[ident] = {
+            "subject_type": ident[0], "subject_id": ident[1], "field": ident[2],
+            "value": ident[3], "method": ident[4], "confidence": confidence,
+            "source_id": source_id, "first_interaction_id": row.id,
+            "last_interaction_id": row.id, "first_seen_at": row.at, "last_seen_at": row.at}
+        return
+    if row.at < current["first_seen_at"]:
+        current.update(first_seen_at=row.at, first_interaction_id=row.id)
+    if row.at > current["last_seen_at"]:
+        current.update(last_seen_at=row.at, last_interaction_id=row.id)
+    current["confidence"] = max(current["confidence"], confidence)
+
+
+def _upsert_observations(session: Session, rows: list[dict[str, Any]]) -> None:
+    columns = Observation.__table__.c
+    for chunk in chunks(sorted(rows, key=lambda r: (r["subject_id"], r["field"]))):
+        statement = insert_for(session, Observation)
+        new = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["subject_type", "subject_id", "field", "value", "method"],
+            set_={
+                "confidence": greater(columns.confidence, new.confidence),
+                "first_seen_at": lesser(columns.first_seen_at, new.first_seen_at),
+                "first_interaction_id": _pick(columns.first_seen_at > new.first_seen_at,
+                                              new.first_interaction_id,
+                                              columns.first_interaction_id),
+                "last_seen_at": greater(columns.last_seen_at, new.last_seen_at),
+                "last_interaction_id": _pick(new.last_seen_at > columns.last_seen_at,
+                                             new.last_interaction_id,
+                                             columns.last_interaction_id),
+            })
+        session.execute(statement, chunk)
+
+
+def _pick(condition: Any, when_true: Any, otherwise: Any) -> Any:
+    return case((condition, when_true), else_=otherwise)
+
+
+def _quarantine(session: Session, source_id: int, bad: Sequence[BadItem],
+                now: datetime) -> int:
+    rows = [{"source_id": source_id, "external_id": item.external_id,
+             "reason": item.reason, "raw": item.raw, "created_at": now} for item in bad]
+    for chunk in chunks(rows, 50):
+        statement = insert_for(session, Quarantine)
+        statement = statement.on_conflict_do_update(
+            index_elements=["source_id", "external_id"],
+            set_={"reason": statement.excluded.reason, "raw": statement.excluded.raw})
+        session.execute(statement, chunk)
+    return len(rows)
+
+
+def _mark_deleted(session: Session, source_id: int, deletions: Sequence[Deletion],
+                  now: datetime) -> int:
+    """History does not un-happen: only the copy's link records that it is gone."""
+    ids = [d.external_id for d in deletions]
+    for chunk in chunks(ids):
+        session.execute(update(InteractionSource)
+                        .where(InteractionSource.source_id == source_id,
+                               InteractionSource.external_id.in_(chunk),
+                               InteractionSource.deleted_at.is_(None))
+                        .values(deleted_at=now))
+    return len(ids)
+
+
+def _advance(session: Session, source_id: int, cursor: Any, count: int,
+             plans: Sequence[MessagePlan]) -> None:
+    newest = max((p.occurred_at for p in plans if p.occurred_at), default=None)
+    values: dict[str, Any] = {"cursor": {"v": cursor},
+                              "items_total": Source.items_total + count}
+    if newest is not None:
+        candidate = literal(newest, UtcDateTime())
+        values["newest_item_at"] = case(
+            (Source.newest_item_at.is_(None), candidate),
+            (candidate > Source.newest_item_at, candidate), else_=Source.newest_item_at)
+    session.execute(update(Source).where(Source.id == source_id).values(**values))

@@ -1,0 +1,78 @@
+"""Shared fixtures: a database per test on SQLite and on the real PostgreSQL server.
+
+PostgreSQL is expected at 127.0.0.1:5432 (trust auth), as `.ci/run` guarantees; a
+session gets its own database, and each test a fresh schema in it. Setting
+SYNCD_TEST_PG=off skips the PostgreSQL half explicitly; an unreachable server
+otherwise fails the tests instead of skipping them silently.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+
+from syncd.app import App
+from syncd.config import ConfigBase
+from syncd.configfile import load_config
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test session."""
+    if os.environ.get("SYNCD_TEST_PG") == "off":
+        pytest.skip("SYNCD_TEST_PG=off")
+    name = f"syncd_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test once on a new SQLite file and once on an empty PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'crm.db'}"
+    url: str = request.getfixturevalue("pg_database")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url
+
+
+def write_config(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, db_url: str) -> Iterator[Any]:
+    """``make_app(sources=[...], **top_level_keys)`` -> an upgraded :class:`App`."""
+    apps: list[App] = []
+
+    def build(sources: list[dict[str, Any]] | None = None, **extra: Any) -> App:
+        data: dict[str, Any] = {"database": {"url": db_url},
+                                "team": {"internal_domains": ["acme-robotics.com"]},
+                                "sources": sources or [], **extra}
+        config: ConfigBase = load_config(write_config(tmp_path / "syncd.yaml", data))
+        app = App(config)
+        app.upgrade()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.close()

@@ -1,0 +1,231 @@
+"""End to end through the runner and the store, on SQLite and on PostgreSQL.
+
+Real files, real databases: a Maildir, an mbox and an .eml folder are synced,
+changed and synced again, and the database is compared with what it must hold.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from syncd.app import App
+from syncd.db.models import (
+    Account,
+    Contact,
+    ContactEmail,
+    Interaction,
+    InteractionSource,
+    Quarantine,
+    SeenAddress,
+    Source,
+)
+from syncd.db.session import session_scope
+from syncd.runner import run_source
+from syncd.store import read
+from tests.mailfactory import mail, put_maildir
+
+ALICE = "alice@acme-robotics.com"
+CRM_TABLES = ("accounts", "account_domains", "contacts", "contact_emails", "contact_phones",
+              "seen_addresses", "observations", "interactions", "interaction_sources",
+              "interaction_participants", "quarantine")
+
+
+def snapshot(app: App) -> dict[str, list[Any]]:
+    """Every CRM row, so that two states can be compared exactly."""
+    with app.engine.connect() as conn:
+        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]
+                for t in CRM_TABLES}
+
+
+def count(app: App, model: Any) -> int:
+    with session_scope(app.sessions) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def sync(app: App, name: str, **kw: Any) -> Any:
+    result = run_source(app, app.config.source(name), **kw)
+    assert result.status == "ok", result.error
+    return result
+
+
+def conversation(root: Path) -> None:
+    names = {"megan@harborview-analytics.com": "Megan Whitfield", ALICE: "Alice Martin"}
+    put_maildir(root, mail("megan@harborview-analytics.com", [ALICE], names=names,
+                           message_id="<m1@harborview>", subject="Pilot",
+                           body="Hi Alice,\n\nready for the pilot.\n\nBest regards,\n"
+                                "Megan Whitfield\nVP Sales, Harborview Analytics\n"
+                                "+1 415 555 0123\n"))
+    put_maildir(root, mail(ALICE, ["megan@harborview-analytics.com", "tom@harborview-"
+                                   "analytics.com"], names=names, message_id="<m2@acme>",
+                           subject="Re: Pilot"), folder="Sent")
+    put_maildir(root, mail("news@vendor.example", [ALICE], message_id="<n1@vendor>",
+                           headers={"List-Unsubscribe": "<mailto:u@vendor.example>"}))
+    put_maildir(root, mail(ALICE, ["bob@acme-robotics.com"], message_id="<i1@acme>"))
+    put_maildir(root, b"\x00\x01 this is not a message \xff" * 20, new=True)
+
+
+def test_maildir_first_run_captures_the_right_things(make_app: Any, tmp_path: Path) -> None:
+    conversation(tmp_path / "mail")
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    result = sync(app, "m")
+    assert (result.stats.messages, result.stats.skipped, result.stats.quarantined) == (5, 1, 1)
+    with session_scope(app.sessions) as session:
+        contacts = {c["emails"][0]: c for c in read.contacts(session, internal=None)}
+        megan = contacts["megan@harborview-analytics.com"]
+        assert megan["full_name"] == "Megan Whitfield"
+        assert (megan["given_name"], megan["family_name"]) == ("Megan", "Whitfield")
+        assert megan["job_title"] == "VP Sales"
+        assert megan["phones"] == ["+14155550123"]
+        assert megan["account"]["domains"] == ["harborview-analytics.com"]
+        assert megan["interaction_count"] == 2
+        assert contacts["tom@harborview-analytics.com"]["account"] == megan["account"]
+        assert contacts[ALICE]["is_internal"] and contacts[ALICE]["account"] is None
+        assert "news@vendor.example" not in contacts
+        assert "bob@acme-robotics.com" not in contacts  # only in a skipped internal thread
+        assert read.why(session, "news@vendor.example")["outcome"] == "automated"
+        sent = session.execute(select(Interaction).where(Interaction.key == "m2@acme")).scalar_one()
+        assert sent.direction == "outbound"
+        quarantined = session.execute(select(Quarantine)).scalar_one()
+        assert "new/" not in quarantined.external_id and quarantined.raw.startswith(b"\x00")
+        status = {row["name"]: row for row in read.status(session)}["m"]
+        assert status["quarantined"] == 1 and status["state"] == "ok"
+        assert status["newest_item_at"] is not None
+    assert count(app, Account) == 1
+
+
+def test_rerun_and_full_resync_change_nothing(make_app: Any, tmp_path: Path) -> None:
+    conversation(tmp_path / "mail")
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    sync(app, "m")
+    before = snapshot(app)
+    assert sync(app, "m").stats.messages == 0  # incremental: nothing new is read
+    sync(app, "m", full=True)
+    assert snapshot(app) == before
+
+
+def test_new_mail_and_flag_changes_are_incremental(make_app: Any, tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    conversation(root)
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(root), "owner": ALICE}])
+    sync(app, "m")
+    delivered = put_maildir(root, mail("tom@harborview-analytics.com", [ALICE],
+                                       message_id="<m3@harborview>"), new=True)
+    assert sync(app, "m").stats.messages == 1
+    delivered.rename(root / "cur" / (delivered.name + ":2,RS"))  # read and answered
+    assert sync(app, "m").stats.new_interactions == 0
+    with session_scope(app.sessions) as session:
+        links = session.execute(select(func.count()).select_from(InteractionSource)).scalar()
+    assert links == 4
+
+
+def test_one_message_in_two_mailboxes_is_one_interaction(make_app: Any,
+                                                        tmp_path: Path) -> None:
+    data = mail("megan@harborview-analytics.com", [ALICE, "bob@acme-robotics.com"],
+                message_id="<shared@harborview>")
+    put_maildir(tmp_path / "alice", data)
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "shared.eml").write_bytes(data.replace(b"\n", b"\r\n"))
+    app = make_app([
+        {"name": "alice", "kind": "maildir", "path": str(tmp_path / "alice"), "owner": ALICE},
+        {"name": "bob", "kind": "eml", "path": str(tmp_path / "bob"),
+         "owner": "bob@acme-robotics.com"}])
+    sync(app, "alice")
+    sync(app, "bob")
+    assert count(app, Interaction) == 1
+    with session_scope(app.sessions) as session:
+        row = next(read.interactions(session))
+    assert row["sources"] == ["alice", "bob"]
+
+
+def test_contacts_sent_policy_upgrades_a_person_later(make_app: Any, tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    put_maildir(root, mail("tom@bigcorp.com", [ALICE], message_id="<a@bigcorp>"))
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(root), "owner": ALICE,
+                     "capture": {"contacts": "sent"}}])
+    sync(app, "m")
+    with session_scope(app.sessions) as session:
+        assert read.why(session, "tom@bigcorp.com")["outcome"] == "not_written_to"
+    put_maildir(root, mail(ALICE, ["tom@bigcorp.com"], message_id="<b@acme>"), folder="Sent")
+    sync(app, "m")
+    with session_scope(app.sessions) as session:
+        answer = read.why(session, "tom@bigcorp.com")
+        assert answer["outcome"] == "contact" and answer["rule"] == "team_wrote_to"
+        tom = session.execute(select(ContactEmail.contact_id)
+                              .where(ContactEmail.email == "tom@bigcorp.com")).scalar_one()
+        timeline = list(read.interactions(session, contact_id=tom))
+    assert {t["key"] for t in timeline} == {"a@bigcorp", "b@acme"}  # history joins in
+
+
+def test_mbox_append_then_rewrite_resyncs_in_full_without_duplicates(
+        make_app: Any, tmp_path: Path) -> None:
+    box = tmp_path / "archive.mbox"
+
+    def write(numbers: list[int], *, fresh: bool = False) -> None:
+        """Written by the stdlib's mbox writer, which escapes body "From " lines."""
+        if fresh:
+            box.unlink()
+        target = mailbox.mbox(box)
+        for n in numbers:
+            target.add(mail(f"p{n}@bigcorp.com", [ALICE], message_id=f"<mb{n}@bigcorp>",
+                            body=f"From the desk of p{n}\nnumber {n}\n"))
+        target.close()
+
+    write([1, 2])
+    app = make_app([{"name": "box", "kind": "mbox", "path": str(box), "owner": ALICE}])
+    assert sync(app, "box").stats.messages == 2
+    write([3])
+    assert sync(app, "box").stats.messages == 1
+    write([2, 3, 4], fresh=True)  # compacted: offsets moved
+    result = sync(app, "box")
+    assert result.full and result.stats.new_interactions == 1
+    assert count(app, Interaction) == 4
+    with session_scope(app.sessions) as session:
+        bodies = [i.snippet for i in session.execute(select(Interaction)).scalars()]
+    assert any(b and "From the desk" in b for b in bodies)  # ">From" unescaped
+
+
+def test_a_source_that_vanished_fails_loudly_and_keeps_its_cursor(
+        make_app: Any, tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    conversation(root)
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(root), "owner": ALICE}])
+    sync(app, "m")
+    with session_scope(app.sessions) as session:
+        cursor = session.execute(select(Source.cursor)).scalar()
+    shutil.rmtree(root)
+    result = run_source(app, app.config.source("m"))
+    assert result.status == "failed" and "is not a folder" in (result.error or "")
+    with session_scope(app.sessions) as session:
+        source = session.execute(select(Source)).scalar_one()
+        assert source.cursor == cursor and source.state == "failed"
+        assert source.last_error == result.error and source.lease_owner is None
+
+
+def test_counts_of_people(make_app: Any, tmp_path: Path) -> None:
+    conversation(tmp_path / "mail")
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    sync(app, "m")
+    assert count(app, Contact) == 3  # megan, tom, alice (colleague)
+    assert count(app, SeenAddress) == 4  # + the newsletter
+
+
+def test_nul_and_surrogates_are_stored_safely(make_app: Any, tmp_path: Path) -> None:
+    """PostgreSQL rejects NUL in text: the message must still be captured."""
+    data = mail("tom@bigcorp.com", [ALICE], message_id="<nul@bigcorp>",
+                subject="Quote", body="Hello\x00 there\n")
+    data = data.replace(b"Subject: Quote", b"Subject: Qu\x00ote")
+    put_maildir(tmp_path / "mail", data)
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    assert sync(app, "m").stats.new_interactions == 1
+    with session_scope(app.sessions) as session:
+        row = session.execute(select(Interaction)).scalar_one()
+    assert row.subject == "Qu\ufffdote" and row.snippet == "Hello\ufffd there"
