@@ -25,16 +25,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import BadItem, Batch, Item
+from connectors.base import BadItem, Batch, Item, RawMessage
 from connectors.rfc822 import parse_message
 from syncd.configtypes import ConfigPath
 from syncd.errors import BadItemError, SourceUnusable
 
 SETTLE_NS = 2_000_000_000
 BATCH = 500
+FIRST_READ = 64 * 1024
+"""Headers and text parts come first in real mail, and attachments after them are
+never needed (the parser tolerates the cut): the first 64 KiB are read, and the
+rest of the file (up to :data:`MAX_READ`) only when no text part was found in them."""
+MAX_READ = 64 * 1024 * 1024
 HEAD_BYTES = 1024 * 1024
-"""How much of a file is read: headers and text parts come first in real mail;
-attachments after them are never needed (the parser tolerates the cut)."""
+"""How much of one message an mbox keeps while it streams past the rest."""
 QUARANTINE_BYTES = 1024 * 1024
 
 
@@ -96,12 +100,16 @@ def _read(root: Path, entry: Entry, since: datetime | None) -> Item | None:
     path = root / entry.rel
     try:
         with path.open("rb") as handle:
-            data = handle.read(HEAD_BYTES)
+            data = handle.read(FIRST_READ)
+            item = parse_file(data, entry, since)
+            if len(data) == FIRST_READ and isinstance(item, RawMessage) and not (
+                    item.text or item.html):
+                item = parse_file(data + handle.read(MAX_READ - FIRST_READ), entry, since)
     except FileNotFoundError:
         return None  # moved between the scan and the read; the next scan finds it
     except OSError as exc:
         return BadItem(entry.external_id, f"cannot read {entry.rel}: {exc.strerror}")
-    return parse_file(data, entry, since)
+    return item
 
 
 def parse_file(data: bytes, entry: Entry, since: datetime | None) -> Item | None:

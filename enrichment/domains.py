@@ -27,6 +27,8 @@ class DomainLists:
     role_local_parts: frozenset[str]
     automated_patterns: tuple[str, ...]
     _automated: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _matched: dict[str, str | None] = field(init=False, repr=False, compare=False,
+                                            default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_automated", _compile_globs(self.automated_patterns))
@@ -38,11 +40,13 @@ class DomainLists:
         return local_part in self.role_local_parts
 
     def automated_pattern(self, address: str) -> str | None:
-        """The first automated-sender pattern ``address`` matches, if any."""
-        match = self._automated.match(address)
-        if match is None or match.lastgroup is None:
-            return None
-        return self.automated_patterns[int(match.lastgroup.removeprefix("p"))]
+        """The first automated-sender pattern ``address`` matches, if any (remembered
+        per address: the same senders come back in every batch)."""
+        if address not in self._matched:
+            match = self._automated.match(address)
+            self._matched[address] = None if match is None or match.lastgroup is None \
+                else self.automated_patterns[int(match.lastgroup.removeprefix("p"))]
+        return self._matched[address]
 
 
 def _compile_globs(patterns: tuple[str, ...]) -> re.Pattern[str]:

@@ -165,6 +165,7 @@ def clean_display_name(name: str, email: str) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=65536)
 def name_from_local_part(email: str) -> str | None:
     """Guess "John Doe" from "john.doe@..." only when the address clearly spells a name.
 

@@ -196,6 +196,22 @@ def _next_content(lines: list[str], i: int) -> int:
     return i
 
 
+_MARKER_CHARS = frozenset(":：/>-_=*")
+
+
+def _plain(lines: list[str], i: int) -> bool:
+    """A line no marker test can match: no marker character in it, the next line
+    does not end with a colon, and no quote line is near. Most lines of a body are
+    like this, and skipping them keeps the scan cheap."""
+    line = lines[i]
+    if not line or _MARKER_CHARS.intersection(line):
+        return False
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    if _ends_with_colon(nxt) or "/" in nxt[:12]:
+        return False
+    return not (line.strip() and not line.strip()[0].isupper() and len(line.strip()) <= 40)
+
+
 def _join(lines: list[str]) -> str:
     return "\n".join(lines).strip()
 
@@ -212,6 +228,9 @@ def split_reply(text: str) -> Reply:
     is_quoted = [False] * len(lines)
     i, floor = 0, 0
     while i < len(lines):
+        if _plain(lines, i):
+            i += 1
+            continue
         if _hard_start(lines, i):
             for j in range(_back_over_rule(lines, i, floor), len(lines)):
                 is_quoted[j] = True

@@ -20,7 +20,7 @@ external participant at all, is skipped whole.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -53,11 +53,16 @@ class Context:
     internal_domains: frozenset[str]
     policy: CapturePolicy
     lists: DomainLists
+    _internal: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_internal(self, address: str) -> bool:
-        domain = domain_of(address)
-        return address in self.owner or domain in self.internal_domains or (
-            registrable_domain(domain) in self.internal_domains)
+        known = self._internal.get(address)
+        if known is None:
+            domain = domain_of(address)
+            known = address in self.owner or domain in self.internal_domains or (
+                registrable_domain(domain) in self.internal_domains)
+            self._internal[address] = known
+        return known
 
 
 @dataclass(frozen=True)

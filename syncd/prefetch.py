@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-AHEAD = 2
+AHEAD = 4
 POLL_SECONDS = 1.0
 PR_SET_PDEATHSIG = 1
 

@@ -175,3 +175,37 @@ def test_thread_key_is_the_root_reference_and_missing_id_gets_a_stable_key() -> 
     one = plan_message(message("tom@bigcorp.com", [ALICE], mid=None), ctx())
     two = plan_message(message("Tom@BigCorp.com", [ALICE], mid=None), ctx())
     assert one.key == two.key and one.key.startswith("sha256:")
+
+
+def test_lists_can_be_extended_reduced_and_replaced(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from syncd.config import ListOverride
+
+    own = Path(str(tmp_path)) / "free.txt"
+    own.write_text("# our own list\nmail.example\n")
+    lists = load_lists(Lists(
+        free_mail_domains=ListOverride(file=own, add=("corp-mail.example",)),
+        role_local_parts=ListOverride(add=("vertrieb2",), remove=("info",)),
+        automated_senders=ListOverride(add=("*@notify.partner.example",))))
+    assert lists.free_mail == {"mail.example", "corp-mail.example"}
+    assert lists.is_role("vertrieb2") and not lists.is_role("info")
+    context = Context("t", frozenset({ALICE}), frozenset({"acme-robotics.com"}),
+                      CapturePolicy(), lists)
+    plan = plan_message(message("x@notify.partner.example", [ALICE, "info@bigcorp.com",
+                                                             "jo@mail.example"]), context)
+    assert plan.automated and "*@notify.partner.example" in plan.automated
+    plan = plan_message(message("jo@mail.example", [ALICE, "info@bigcorp.com"]), context)
+    decisions = {d.email: d for d in plan.decisions}
+    assert decisions["jo@mail.example"].account_domain is None  # now free mail
+    assert decisions["info@bigcorp.com"].outcome == "contact"  # no longer a role
+
+
+def test_bundled_lists_have_sources_and_sensible_content() -> None:
+    assert {"gmail.com", "outlook.com", "gmx.de", "yahoo.co.jp"} <= LISTS.free_mail
+    assert "harborview-analytics.com" not in LISTS.free_mail
+    assert {"info", "support", "sales", "noreply"} & LISTS.role_local_parts >= {
+        "info", "support", "sales"}
+    for person in ("john.smith@gmail.com", "anna@bigcorp.de", "m.chen@example.com",
+                   "mail@joe.example", "jane@email.example.com"):
+        assert LISTS.automated_pattern(person) is None, person

@@ -229,3 +229,34 @@ def test_nul_and_surrogates_are_stored_safely(make_app: Any, tmp_path: Path) -> 
     with session_scope(app.sessions) as session:
         row = session.execute(select(Interaction)).scalar_one()
     assert row.subject == "Qu\ufffdote" and row.snippet == "Hello\ufffd there"
+
+
+def test_large_attachments_are_not_read_but_late_text_is(make_app: Any,
+                                                          tmp_path: Path) -> None:
+    """Text first, then a 3 MB attachment: the text is captured. An attachment first
+    and the text after it (past the first read): the text is still found."""
+    from email.message import EmailMessage
+
+    def message(mid: str, text_first: bool) -> bytes:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Message-ID"] = "tom@bigcorp.com", ALICE, mid
+        msg["Subject"], msg["Date"] = "Drawings", "Mon, 02 Mar 2026 09:00:00 +0000"
+        msg.make_mixed()
+        text = EmailMessage()
+        text.set_content("Here are the drawings you asked for.\n")
+        blob = EmailMessage()
+        blob.set_content(b"\x89PNG" + bytes(range(256)) * 12000, maintype="image",
+                         subtype="png", filename="big.png")
+        for part in ([text, blob] if text_first else [blob, text]):
+            msg.attach(part)
+        return bytes(msg)
+
+    put_maildir(tmp_path / "mail", message("<first@bigcorp>", True))
+    put_maildir(tmp_path / "mail", message("<last@bigcorp>", False))
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    sync(app, "m")
+    with session_scope(app.sessions) as session:
+        snippets = dict(session.execute(select(Interaction.key, Interaction.snippet)).all())
+    assert snippets == {"first@bigcorp": "Here are the drawings you asked for.",
+                        "last@bigcorp": "Here are the drawings you asked for."}
