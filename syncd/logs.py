@@ -21,12 +21,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(settings: Logging, *, verbose: bool = False) -> None:
-    """Set the root logger's level and format (``--verbose`` means debug)."""
+def configure(settings: Logging, *, verbose: bool = False, daemon: bool = False) -> None:
+    """Set the root logger's level and format. The configured level is the daemon's;
+    a command a person runs logs warnings only, unless ``--verbose`` (debug)."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if settings.format == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else settings.level.upper())
+    level = settings.level.upper() if daemon else max(logging.WARNING,
+                                                     logging.getLevelName(settings.level.upper()))
+    root.setLevel(logging.DEBUG if verbose else level)
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -32,9 +32,9 @@ class State:
     config_path: Path | None = None
     verbose: bool = False
 
-    def open(self) -> App:
+    def open(self, *, daemon: bool = False) -> App:
         config = load_config(find_config(self.config_path))
-        configure_logging(config.logging, verbose=self.verbose)
+        configure_logging(config.logging, verbose=self.verbose, daemon=daemon)
         return App(config)
 
 

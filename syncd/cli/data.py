@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from syncd.cli.app import app, console, state
-from syncd.cli.render import when, write_rows
+from syncd.cli.render import day, table, when, write_rows
 from syncd.db.session import session_scope
 from syncd.store import read
 
@@ -64,13 +63,13 @@ def contacts_list(limit: Limit = 50, search: Query = None,
     """Contacts, with their account and activity."""
     rows = in_session(lambda s: list(read.contacts(s, internal=internal, query=search,
                                                    limit=limit)))
-    table = Table("id", "name", "email", "title", "account", "interactions", "last",
-                  title="colleagues" if internal else "contacts")
+    listing = table("id", "name", "email", "title", "account", "mails", "last",
+                    title="colleagues" if internal else "contacts")
     for r in rows:
-        table.add_row(str(r["id"]), r["full_name"] or "", ", ".join(r["emails"]),
-                      r["job_title"] or "", (r["account"] or {}).get("name", ""),
-                      str(r["interaction_count"]), when(r["last_interaction_at"]))
-    console.print(table)
+        listing.add_row(str(r["id"]), r["full_name"] or "", ", ".join(r["emails"]),
+                        r["job_title"] or "", (r["account"] or {}).get("name", ""),
+                        str(r["interaction_count"]), day(r["last_interaction_at"]))
+    console.print(listing)
 
 
 @contacts_app.command("show")
@@ -96,24 +95,24 @@ def contacts_show(contact_id: int, limit: Limit = 50) -> None:
 
 
 def _timeline(rows: list[dict[str, Any]]) -> None:
-    table = Table("id", "when", "direction", "subject", "with", title="timeline")
+    listing = table("id", "date", "direction", "subject", "with", title="timeline")
     for r in rows:
-        others = ", ".join(p["email"] for p in r["participants"][:4])
-        table.add_row(str(r["id"]), when(r["occurred_at"]),
-                      r["direction"] + (" (automated)" if r["automated"] else ""),
-                      r["subject"] or "", others)
-    console.print(table)
+        others = ", ".join(p["email"] for p in r["participants"][:3])
+        listing.add_row(str(r["id"]), day(r["occurred_at"]),
+                        r["direction"] + (" (automated)" if r["automated"] else ""),
+                        r["subject"] or "", others)
+    console.print(listing)
 
 
 @accounts_app.command("list")
 def accounts_list(limit: Limit = 50, search: Query = None) -> None:
     """Accounts, with their domains and number of contacts."""
     rows = in_session(lambda s: list(read.accounts(s, query=search, limit=limit)))
-    table = Table("id", "name", "domains", "contacts", "last", title="accounts")
+    listing = table("id", "name", "domains", "contacts", "last", title="accounts")
     for r in rows:
-        table.add_row(str(r["id"]), r["name"], ", ".join(r["domains"]), str(r["contact_count"]),
-                      when(r["last_interaction_at"]))
-    console.print(table)
+        listing.add_row(str(r["id"]), r["name"], ", ".join(r["domains"]),
+                        str(r["contact_count"]), day(r["last_interaction_at"]))
+    console.print(listing)
 
 
 @accounts_app.command("show")

@@ -9,16 +9,30 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from rich import box
+from rich.table import Table
+
 
 def when(value: datetime | None) -> str:
-    """A timestamp for people: UTC, to the minute, with how long ago."""
+    """A timestamp for people, in UTC, short, with how long ago."""
     if value is None:
         return "never"
     age = datetime.now(UTC) - value
-    ago = (f"{int(age.total_seconds() // 60)}m ago" if age.days == 0 and age.seconds < 3600
-           else f"{int(age.total_seconds() // 3600)}h ago" if age.days == 0
-           else f"{age.days}d ago")
-    return f"{value:%Y-%m-%d %H:%M} ({ago})"
+    if age.days == 0:
+        ago = f"{int(age.total_seconds() // 60)}m" if age.seconds < 3600 \
+            else f"{int(age.total_seconds() // 3600)}h"
+        return f"{value:%H:%M} ({ago} ago)"
+    return f"{value:%Y-%m-%d} ({age.days}d ago)"
+
+
+def day(value: datetime | None) -> str:
+    """A date for narrow tables."""
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
+def table(*columns: str, title: str) -> Table:
+    """A compact table that fits an 80-column terminal."""
+    return Table(*columns, title=title, box=box.SIMPLE_HEAD, pad_edge=False)
 
 
 def _default(value: Any) -> Any:

@@ -17,12 +17,11 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from sqlalchemy import func, select
 
 from syncd.app import App
 from syncd.cli.app import app, console, state
-from syncd.cli.render import when
+from syncd.cli.render import day, table, when
 from syncd.config import SourceCommon
 from syncd.db.models import Account, Contact, Interaction, Quarantine
 from syncd.db.session import session_scope
@@ -82,14 +81,14 @@ def _resync_one(app_: App, source: SourceCommon, full: bool, since: datetime | N
 
 
 def _summary(app_: App, results: list[RunResult]) -> None:
-    table = Table("source", "result", "messages", "new interactions", "skipped",
-                  "quarantined", "new contacts", "new accounts", title="resync")
+    summary = table("source", "result", "read", "new mails", "skipped", "quarantined",
+                    "new people", "new accounts", title="resync")
     for r in results:
         s = r.stats
-        table.add_row(r.source, r.status + (" (full)" if r.full else ""), str(s.messages),
-                      str(s.new_interactions), str(s.skipped), str(s.quarantined),
-                      str(s.new_contacts), str(s.new_accounts))
-    console.print(table)
+        summary.add_row(r.source, r.status + (" (full)" if r.full else ""), str(s.messages),
+                        str(s.new_interactions), str(s.skipped), str(s.quarantined),
+                        str(s.new_contacts), str(s.new_accounts))
+    console.print(summary)
     for r in results:
         if r.error:
             console.print(f"[red]{r.source}: {r.error}[/]", highlight=False)
@@ -111,7 +110,7 @@ def run(
     once: Annotated[bool, typer.Option(help="sync every source once, then exit")] = False,
 ) -> None:
     """Run the daemon: each source on its own schedule until stopped."""
-    app_ = state.open()
+    app_ = state.open(daemon=True)
     app_.upgrade()
     try:
         if once:
@@ -158,13 +157,13 @@ def status() -> None:
             rows = read.status(session)
     finally:
         app_.close()
-    table = Table("source", "kind", "state", "last success", "newest item", "items",
-                  "quarantined", "last error", title="sources")
+    listing = table("source", "kind", "state", "last success", "newest item", "items",
+                    "quarantined", "last error", title="sources")
     for row in rows:
-        table.add_row(row["name"], row["kind"], row["state"], when(row["last_success_at"]),
-                      when(row["newest_item_at"]), str(row["items_total"]),
-                      str(row["quarantined"]), row["last_error"] or "")
-    console.print(table)
+        listing.add_row(row["name"], row["kind"], row["state"], when(row["last_success_at"]),
+                        when(row["newest_item_at"]), str(row["items_total"]),
+                        str(row["quarantined"]), row["last_error"] or "")
+    console.print(listing)
 
 
 @quarantine_app.command("list")
@@ -174,10 +173,11 @@ def quarantine_list(limit: Annotated[int, typer.Option(help="how many")] = 50) -
     try:
         with session_scope(app_.sessions) as session:
             items = read.quarantined(session, limit)
-            table = Table("id", "external id", "reason", "since", title="quarantine")
+            listing = table("id", "external id", "reason", "since", title="quarantine")
             for item in items:
-                table.add_row(str(item.id), item.external_id, item.reason, when(item.created_at))
+                listing.add_row(str(item.id), item.external_id, item.reason,
+                                day(item.created_at))
     finally:
         app_.close()
-    console.print(table)
+    console.print(listing)
 
