@@ -114,13 +114,16 @@ def _sync(job: _Job) -> None:
 def _pull(job: _Job, connector: Connector, context: Context) -> None:
     cursor = None if job.result.full else _cursor(job.app, job.source_id)
     split = connector.shares_nothing and can_fork()
+    since = job.since
+    if since is None and cursor is None and job.source.backfill is not None:
+        since = _now() - job.source.backfill  # a first or full sync reaches this far back
 
     def produce() -> Iterator[PlannedBatch | Batch]:
         """In a child process two batches in five are left for the parent to plan:
         reading and planning cost about twice what writing does, and this split keeps
         both cores busy (measured with bench/resync_bench.py)."""
         for index, batch in enumerate(connector.pull(cursor, full=job.result.full,
-                                                     since=job.since)):
+                                                     since=since)):
             yield batch if split and index % 5 in PARENT_PLANS else plan_batch(batch, context)
 
     for item in produce_in_child(produce) if split else produce():

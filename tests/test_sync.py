@@ -260,3 +260,49 @@ def test_large_attachments_are_not_read_but_late_text_is(make_app: Any,
         snippets = dict(session.execute(select(Interaction.key, Interaction.snippet)).all())
     assert snippets == {"first@bigcorp": "Here are the drawings you asked for.",
                         "last@bigcorp": "Here are the drawings you asked for."}
+
+
+def test_exports_page_through_every_row(make_app: Any, tmp_path: Path) -> None:
+    """One announcement to 1,200 customers: more rows than one page of the readers."""
+    customers = [f"buyer{i}@firm{i % 40}.example" for i in range(1200)]
+    put_maildir(tmp_path / "mail", mail(ALICE, customers, message_id="<big@acme>"),
+                folder="Sent")
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    assert sync(app, "m").stats.new_contacts == 1201
+    with session_scope(app.sessions) as session:
+        contacts = list(read.contacts(session, internal=None))
+        assert len(contacts) == 1201
+        assert len({c["id"] for c in contacts}) == 1201
+        assert len(list(read.accounts(session))) == 40
+        assert len(list(read.contacts(session, limit=700))) == 700
+        participants = next(read.interactions(session))["participants"]
+    assert len(participants) == 1201
+
+
+def test_backfill_and_since_limit_how_far_back(make_app: Any, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    for days in (3, 40, 400):
+        put_maildir(tmp_path / "mail", mail("tom@bigcorp.com", [ALICE],
+                                            message_id=f"<d{days}@bigcorp>",
+                                            date=now - timedelta(days=days)))
+    source = {"kind": "maildir", "path": str(tmp_path / "mail"), "owner": ALICE}
+    app = make_app([{"name": "recent", **source, "backfill": "365d"},
+                    {"name": "all", **source}])
+
+    def keys() -> set[str]:
+        with session_scope(app.sessions) as session:
+            return set(session.execute(select(Interaction.key)).scalars())
+
+    sync(app, "recent")
+    assert keys() == {"d3@bigcorp", "d40@bigcorp"}  # 400 days is out of reach
+    sync(app, "all", full=True, since=now - timedelta(days=10))
+    with session_scope(app.sessions) as session:
+        seen_by_all = set(session.execute(
+            select(Interaction.key).join(InteractionSource).join(Source)
+            .where(Source.name == "all")).scalars())
+    assert seen_by_all == {"d3@bigcorp"}  # --since narrowed this resync
+    sync(app, "all", full=True)
+    assert keys() == {"d3@bigcorp", "d40@bigcorp", "d400@bigcorp"}

@@ -56,7 +56,7 @@ def _utc(value: Any) -> Any:
 def contacts(session: Session, *, internal: bool | None = False, query: str | None = None,
              limit: int | None = None) -> Iterator[dict[str, Any]]:
     """Contacts in the export shape, streamed page by page."""
-    statement = select(Contact).where(Contact.merged_into_id.is_(None)).order_by(Contact.id)
+    statement = select(Contact).where(Contact.merged_into_id.is_(None))
     if internal is not None:
         statement = statement.where(Contact.is_internal.is_(internal))
     if query:
@@ -70,14 +70,18 @@ def contacts(session: Session, *, internal: bool | None = False, query: str | No
 
 def _pages(session: Session, statement: Select[Any], limit: int | None,
            render: Any) -> Iterator[dict[str, Any]]:
-    offset = 0
-    while limit is None or offset < limit:
-        size = PAGE if limit is None else min(PAGE, limit - offset)
-        rows = session.execute(statement.limit(size).offset(offset)).scalars().all()
+    """Rows in pages by ascending id (keyset paging: an export of a million rows
+    costs the same per page at the end as at the start)."""
+    model = statement.column_descriptions[0]["entity"]
+    last, done = 0, 0
+    while limit is None or done < limit:
+        size = PAGE if limit is None else min(PAGE, limit - done)
+        rows = session.execute(statement.where(model.id > last).order_by(model.id)
+                               .limit(size)).scalars().all()
         if not rows:
             return
         yield from render(session, rows)
-        offset += len(rows)
+        last, done = rows[-1].id, done + len(rows)
 
 
 def _contact_rows(session: Session, rows: Sequence[Contact]) -> Iterator[dict[str, Any]]:
@@ -122,7 +126,7 @@ def _domains(session: Session, ids: set[int]) -> dict[int, list[str]]:
 
 def accounts(session: Session, *, query: str | None = None,
              limit: int | None = None) -> Iterator[dict[str, Any]]:
-    statement = select(Account).where(Account.merged_into_id.is_(None)).order_by(Account.id)
+    statement = select(Account).where(Account.merged_into_id.is_(None))
     if query:
         pattern = f"%{query.lower()}%"
         statement = statement.where(
@@ -153,6 +157,7 @@ def _account_rows(session: Session, rows: Sequence[Account]) -> Iterator[dict[st
 def interactions(session: Session, *, contact_id: int | None = None,
                  account_id: int | None = None, limit: int | None = None,
                  newest_first: bool = False) -> Iterator[dict[str, Any]]:
+    """Interactions in id order (exports), or the ``limit`` newest (timelines)."""
     statement = select(Interaction)
     if contact_id is not None or account_id is not None:
         people = select(ContactEmail.email).join(Contact, Contact.id == ContactEmail.contact_id)
@@ -161,9 +166,12 @@ def interactions(session: Session, *, contact_id: int | None = None,
         statement = statement.where(Interaction.id.in_(
             select(InteractionParticipant.interaction_id)
             .where(InteractionParticipant.email.in_(people))))
-    order = Interaction.occurred_at.desc() if newest_first else Interaction.occurred_at
-    yield from _pages(session, statement.order_by(order, Interaction.id), limit,
-                      _interaction_rows)
+    if not newest_first:
+        yield from _pages(session, statement, limit, _interaction_rows)
+        return
+    newest = statement.order_by(Interaction.occurred_at.desc().nulls_last(),
+                                Interaction.id.desc()).limit(limit or PAGE)
+    yield from _interaction_rows(session, session.execute(newest).scalars().all())
 
 
 def _interaction_rows(session: Session,
