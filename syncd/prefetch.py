@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 AHEAD = 4
 POLL_SECONDS = 1.0
+EXIT_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -41,9 +42,10 @@ def produce_in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
     child.start()
     try:
         yield from _receive(channel, child)
+        child.join(timeout=EXIT_SECONDS)  # it has sent everything; let it finish
     finally:
         if child.is_alive():
-            child.terminate()
+            child.kill()
         child.join()
         channel.close()
 
@@ -76,6 +78,8 @@ def _run(produce: Callable[[], Iterator[Any]], channel: Any, parent: int) -> Non
         _put(channel, ("done", None), parent)
     channel.close()
     channel.join_thread()
+    os._exit(0)  # not multiprocessing's exit: it would run finalizers copied from the
+    # parent at fork, such as joins of queue threads that do not exist in this process
 
 
 def _die_with(parent: int) -> None:

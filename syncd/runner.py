@@ -10,16 +10,13 @@ stops the batch, and it is never dropped silently.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from connectors.base import BadItem, Batch, Connector, Deletion, RawEvent, RawMessage
 from connectors.registry import connector_class
@@ -28,19 +25,15 @@ from syncd.config import SourceCommon
 from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
+from syncd.leases import extend_lease, take_lease
 from syncd.pipeline import Context, MessagePlan, plan_message
 from syncd.prefetch import can_fork, produce_in_child
 from syncd.store.upsert import insert_ignore
 from syncd.store.write import BatchStats, write_batch
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 PARENT_PLANS = frozenset({1, 3})
 Progress = Callable[[int, int | None], None]
-
-
-class SourceBusy(SourceError):
-    """Another process holds the source's lease."""
 
 
 @dataclass
@@ -50,10 +43,6 @@ class RunResult:
     stats: BatchStats = field(default_factory=BatchStats)
     error: str | None = None
     full: bool = False
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -72,7 +61,7 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
                since: datetime | None = None, progress: Progress | None = None) -> RunResult:
     """Sync ``source`` once; never raises for the source's own failures."""
     source_id = ensure_source(app, source)
-    if not _take_lease(app, source_id):
+    if not take_lease(app.sessions, source_id):
         return RunResult(source.name, "busy", error="another syncd process is syncing it")
     run_id = _start_run(app, source_id, full)
     job = _Job(app, source, source_id, RunResult(source.name, "ok", full=full), since,
@@ -131,7 +120,7 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
         with session_scope(job.app.sessions) as session:
             stats = write_batch(session, job.source_id, batch.plans, bad=batch.bad,
                                 deletions=batch.deletions, cursor=batch.cursor, now=_now())
-            _extend_lease(session, job.source_id)
+            extend_lease(session, job.source_id)
         job.result.stats.add(stats)
         if job.progress:
             job.progress(job.result.stats.messages, batch.total)
@@ -196,40 +185,6 @@ def _cursor(app: App, source_id: int) -> Any:
     with session_scope(app.sessions) as session:
         stored = session.execute(select(Source.cursor).where(Source.id == source_id)).scalar()
     return stored.get("v") if isinstance(stored, dict) else None
-
-
-def _take_lease(app: App, source_id: int) -> bool:
-    """Hold the source for this process: free, expired, or left by a process of this
-    host that no longer exists (killed before it could release it)."""
-    now = _now()
-    with session_scope(app.sessions) as session:
-        holder = session.execute(select(Source.lease_owner)
-                                 .where(Source.id == source_id)).scalar()
-        dead = [holder] if holder and _died_here(holder) else []
-        taken = session.execute(
-            update(Source).where(Source.id == source_id, or_(
-                Source.lease_owner.is_(None), Source.lease_expires_at < now,
-                Source.lease_owner.in_([owner_id(), *dead])))
-            .values(lease_owner=owner_id(), lease_expires_at=now + LEASE))
-        return bool(getattr(taken, "rowcount", 0))
-
-
-def _died_here(holder: str) -> bool:
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _extend_lease(session: Session, source_id: int) -> None:
-    session.execute(update(Source).where(Source.id == source_id)
-                    .values(lease_expires_at=_now() + LEASE))
 
 
 def _start_run(app: App, source_id: int, full: bool) -> int:

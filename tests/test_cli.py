@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,8 @@ def test_daemon_syncs_on_schedule_and_stops_on_sigterm(tmp_path: Path) -> None:
         "sources": [{"name": "m", "kind": "maildir", "path": "mail", "every": "1s"}]}))
     daemon = subprocess.Popen([sys.executable, "-m", "syncd", "--config", str(config), "run"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watchdog = threading.Timer(60, daemon.kill)  # a hung daemon fails the test, not CI
+    watchdog.start()
     try:
         runs = []
         assert daemon.stdout is not None
@@ -165,6 +168,7 @@ def test_daemon_syncs_on_schedule_and_stops_on_sigterm(tmp_path: Path) -> None:
         daemon.send_signal(15)
         assert daemon.wait(timeout=10) == 0
     finally:
+        watchdog.cancel()
         daemon.kill()
     assert runs[0].startswith("m: ok; 1 messages")
     assert any(r.startswith("m: ok; 1 messages") for r in runs[1:])

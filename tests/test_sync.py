@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mailbox
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -306,3 +307,29 @@ def test_backfill_and_since_limit_how_far_back(make_app: Any, tmp_path: Path) ->
     assert seen_by_all == {"d3@bigcorp"}  # --since narrowed this resync
     sync(app, "all", full=True)
     assert keys() == {"d3@bigcorp", "d40@bigcorp", "d400@bigcorp"}
+
+
+def test_a_held_lease_makes_the_run_wait_and_a_dead_holder_is_replaced(
+        make_app: Any, tmp_path: Path) -> None:
+    import socket
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    conversation(tmp_path / "mail")
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}])
+    sync(app, "m")
+
+    def hold(owner: str) -> None:
+        with session_scope(app.sessions) as session:
+            session.execute(update(Source).values(
+                lease_owner=owner, lease_expires_at=datetime.now(UTC) + timedelta(minutes=5)))
+
+    hold("another-host:4242")  # a live daemon elsewhere
+    busy = run_source(app, app.config.source("m"))
+    assert busy.status == "busy" and "another syncd process" in (busy.error or "")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    hold(f"{socket.gethostname()}:{gone.pid}")  # a process of this host that has exited
+    assert run_source(app, app.config.source("m")).status == "ok"
