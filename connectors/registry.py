@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "maildir": "connectors.maildir:MaildirConnector",
     "mbox": "connectors.mbox:MboxConnector",
     "eml": "connectors.eml:EmlConnector",
+    "imap": "connectors.imap:ImapConnector",
 }
 
 

@@ -21,6 +21,7 @@ import yaml
 from syncd.app import App
 from syncd.config import ConfigBase
 from syncd.configfile import load_config
+from tests.dovecot import Dovecot, DovecotError
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 
@@ -76,3 +77,20 @@ def make_app(tmp_path: Path, db_url: str) -> Iterator[Any]:
     yield build
     for app in apps:
         app.close()
+
+
+@pytest.fixture
+def dovecot(tmp_path: Path) -> Iterator[Dovecot]:
+    """A private Dovecot (tests/dovecot.py) on 127.0.0.1, started, and always stopped.
+
+    A missing or broken Dovecot fails the test with the reason; it never skips.
+    """
+    try:
+        server = Dovecot(tmp_path / "dovecot", password=secrets.token_urlsafe(16))
+        server.start()
+    except DovecotError as exc:
+        pytest.fail(f"could not start the test Dovecot: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.close()

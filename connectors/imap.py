@@ -1,0 +1,252 @@
+"""IMAP mailboxes (any server; Gmail through its extensions), with imapclient.
+
+Cursor: per folder, the folder's UIDVALIDITY and the next UID to read. New mail
+always gets a new UID and flag changes mean nothing to a CRM, so UIDNEXT alone
+tells whether a folder changed (CONDSTORE's MODSEQ would add nothing): an
+unchanged folder costs one STATUS command. New mail is ``UID SEARCH UID next:*``. A changed
+UIDVALIDITY makes the stored UIDs meaningless (RFC 3501 section 2.3.1.1): that
+folder is read again from the start, and natural keys keep that free of
+duplicates. Messages deleted on the server are not reported: history does not
+un-happen.
+
+Per batch of UIDs: one FETCH of BODYSTRUCTURE and the header fields the pipeline
+reads, then one FETCH per text part shape (``BODY.PEEK[1]<0.cap>`` ...) for the
+first text/plain and text/html parts. Attachments are never transferred.
+
+On Gmail (capability ``X-GM-EXT-1``) only All Mail is read, since every label is a
+folder holding another copy; X-GM-THRID becomes the thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import socket
+import ssl
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Literal
+
+import imapclient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from tenacity import (
+    retry,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from connectors.base import BadItem, Batch, Connector, Cursor, Item
+from connectors.imap_parts import HEADER_ITEM, TextPart, message_from, text_parts
+from syncd.configtypes import ConfigPath
+from syncd.errors import AuthRequired, BadItemError, SourceUnusable, Transient
+
+log = logging.getLogger(__name__)
+BATCH = 500
+TEXT_CAP = 256 * 1024
+SENT = b"\\Sent"
+ALL = b"\\All"
+
+
+class ImapSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(description="the IMAP server")
+    port: int | None = Field(None, description="default 993 (tls) or 143 (starttls, plain)")
+    security: Literal["tls", "starttls", "plain"] = Field("tls", description=(
+        "tls: IMAPS; starttls: upgrade on the plain port; plain: loopback hosts only"))
+    ca_file: ConfigPath | None = Field(None, description="a CA bundle to trust besides the "
+                                       "system's (certificates are always verified)")
+    username: str
+    password: SecretStr | None = Field(None, description="use ${VAR}: never in clear text")
+    auth: Literal["password", "xoauth2"] = "password"
+    access_token: SecretStr | None = Field(None, description="for auth: xoauth2")
+    folders: tuple[str, ...] = Field((), description="default: INBOX and the sent folder")
+    timeout: float = Field(60.0, gt=0, description="seconds to wait for the server")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImapSettings:
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError("security: plain is allowed only for a loopback host")
+        if self.auth == "password" and self.password is None:
+            raise ValueError("password is required for auth: password")
+        if self.auth == "xoauth2" and self.access_token is None:
+            raise ValueError("access_token is required for auth: xoauth2")
+        return self
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_TRANSIENT = (IMAPClientAbortError, ConnectionError, TimeoutError, socket.timeout,
+              socket.gaierror, ssl.SSLEOFError)
+
+
+class ImapConnector(Connector):
+    kind = "imap"
+    Settings = ImapSettings
+    settings: ImapSettings
+    shares_nothing = True  # its connection is opened, used and closed inside pull
+
+    def __init__(self, name: str, settings: BaseModel) -> None:
+        super().__init__(name, settings)
+        self._client: imapclient.IMAPClient | None = None
+
+    def pull(self, cursor: Cursor, *, full: bool = False,
+             since: datetime | None = None) -> Iterator[Batch]:
+        state: dict[str, Any] = {} if full or not cursor else dict(cursor)
+        client = self._connect()
+        try:
+            for folder in self._folders(client):
+                yield from self._folder(client, folder, state, since)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(IMAPClientError, OSError):
+                self._client.logout()
+            self._client = None
+
+    def _connect(self) -> imapclient.IMAPClient:
+        try:
+            self._client = _open(self.settings)
+        except LoginError as exc:
+            raise AuthRequired(f"{self.settings.host} refused the login of "
+                               f"{self.settings.username}: {_reason(exc)}") from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise SourceUnusable(f"{self.settings.host}: the server certificate is not "
+                                 f"trusted ({exc.verify_message}); set ca_file") from exc
+        except _TRANSIENT as exc:
+            raise Transient(f"{self.settings.host}: {exc}") from exc
+        return self._client
+
+    def _folders(self, client: imapclient.IMAPClient) -> list[str]:
+        if self.settings.folders:
+            return list(self.settings.folders)
+        if client.has_capability("X-GM-EXT-1"):
+            all_mail = client.find_special_folder(ALL)
+            if all_mail:
+                return [all_mail]
+        sent = client.find_special_folder(SENT)
+        return ["INBOX", *([sent] if sent else [])]
+
+    def _folder(self, client: imapclient.IMAPClient, folder: str, state: dict[str, Any],
+                since: datetime | None) -> Iterator[Batch]:
+        try:
+            yield from _read_folder(client, folder, state, since, self.settings)
+        except _TRANSIENT as exc:
+            raise Transient(f"{self.settings.host}: connection lost in {folder}: "
+                            f"{exc}") from exc
+        except IMAPClientError as exc:
+            raise SourceUnusable(f"{self.settings.host}: {folder}: {_reason(exc)}") from exc
+
+
+@retry(retry=retry_if_exception_type(_TRANSIENT), stop=stop_after_attempt(3),
+       wait=wait_exponential_jitter(initial=1, max=10), reraise=True)
+def _open(settings: ImapSettings) -> imapclient.IMAPClient:
+    context = ssl.create_default_context(
+        cafile=str(settings.ca_file) if settings.ca_file else None)
+    if settings.ca_file:
+        context.load_default_certs()
+    tls = settings.security == "tls"
+    port = settings.port or (993 if tls else 143)
+    client = imapclient.IMAPClient(settings.host, port=port, ssl=tls,
+                                   ssl_context=context if tls else None,
+                                   timeout=settings.timeout)
+    if settings.security == "starttls":
+        client.starttls(context)
+    if settings.auth == "xoauth2" and settings.access_token is not None:
+        client.oauth2_login(settings.username, settings.access_token.get_secret_value())
+    elif settings.password is not None:
+        client.login(settings.username, settings.password.get_secret_value())
+    return client
+
+
+def _read_folder(client: imapclient.IMAPClient, folder: str, state: dict[str, Any],
+                 since: datetime | None, settings: ImapSettings) -> Iterator[Batch]:
+    known = state.get(folder)
+    status = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
+    validity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
+    if known and int(known["uidvalidity"]) != validity:
+        log.warning("%s: UIDVALIDITY of %s changed; reading the folder again", settings.host,
+                    folder)
+        known = None
+    start = int(known["next"]) if known else 1
+    if known and uidnext <= start:
+        return  # nothing new: one STATUS was all it cost
+    client.select_folder(folder, readonly=True)
+    uids = _new_uids(client, start, since)
+    gmail = client.has_capability("X-GM-EXT-1")
+    for batch in _batches(uids):
+        items = _fetch_batch(client, folder, batch, gmail)
+        state[folder] = {"uidvalidity": validity, "next": max(batch) + 1}
+        yield Batch(items, dict(state), total=len(uids))
+    state[folder] = {"uidvalidity": validity,
+                     "next": max(uidnext, start, max(uids, default=0) + 1)}
+    yield Batch([], dict(state))
+
+
+def _new_uids(client: imapclient.IMAPClient, start: int, since: datetime | None) -> list[int]:
+    criteria: list[Any] = ["UID", f"{start}:*"]
+    if since is not None:
+        criteria += ["SINCE", since.date()]
+    return sorted(uid for uid in client.search(criteria) if uid >= start)
+
+
+def _batches(uids: Sequence[int]) -> Iterator[list[int]]:
+    for begin in range(0, len(uids), BATCH):
+        yield list(uids[begin:begin + BATCH])
+
+
+def _fetch_batch(client: imapclient.IMAPClient, folder: str, uids: list[int],
+                 gmail: bool) -> list[Item]:
+    wanted = ["BODYSTRUCTURE", HEADER_ITEM] + (["X-GM-THRID"] if gmail else [])
+    heads = client.fetch(uids, wanted)
+    shapes: dict[tuple[TextPart, ...], list[int]] = defaultdict(list)
+    for uid, data in heads.items():
+        shapes[_parts_of(data)].append(uid)
+    bodies: dict[int, dict[TextPart, bytes]] = defaultdict(dict)
+    for parts, members in shapes.items():
+        if parts:
+            fetched = client.fetch(members, [p.item(TEXT_CAP) for p in parts])
+            for uid, data in fetched.items():
+                bodies[uid] = {p: data.get(p.key(), b"") or b"" for p in parts}
+    return [_item(folder, uid, heads[uid], bodies.get(uid, {}), gmail) for uid in uids
+            if uid in heads]
+
+
+def _parts_of(data: dict[bytes, Any]) -> tuple[TextPart, ...]:
+    try:
+        return text_parts(data.get(b"BODYSTRUCTURE"))
+    except (IndexError, TypeError, ValueError):
+        return ()
+
+
+def _item(folder: str, uid: int, head: dict[bytes, Any], bodies: dict[TextPart, bytes],
+          gmail: bool) -> Item:
+    external_id = f"{folder}/{uid}"
+    headers = next((v for k, v in head.items() if k.startswith(b"BODY[HEADER")), b"") or b""
+    try:
+        message = message_from(external_id, folder, headers, bodies)
+    except BadItemError as exc:
+        return BadItem(external_id, f"{folder} UID {uid}: {exc}", headers[:65536])
+    thread = head.get(b"X-GM-THRID")
+    return replace(message, thread_hint=format(int(thread), "x")) if gmail and thread \
+        else message
+
+
+def _reason(exc: Exception) -> str:
+    """The server's words; imapclient passes them as bytes inside the message."""
+    text = str(exc.args[0]) if exc.args else str(exc)
+    return text.removeprefix("b'").removesuffix("'") if text.startswith("b'") else text

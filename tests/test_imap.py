@@ -1,0 +1,190 @@
+"""The IMAP connector against a real Dovecot server (started by the fixture).
+
+Through the runner and the store, as in production: what lands in the CRM, what
+is read again, and how many IMAP commands an unchanged mailbox costs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from syncd.db.models import Interaction, InteractionSource
+from syncd.db.session import session_scope
+from syncd.runner import run_source
+from tests.dovecot import command_name
+from tests.mailfactory import mail
+
+ALICE = "alice@acme-robotics.com"
+
+
+def source(dovecot: Any, **overrides: Any) -> dict[str, Any]:
+    settings = {"name": "imap", "kind": "imap", "host": dovecot.host,
+                "port": dovecot.imaps_port, "security": "tls",
+                "ca_file": str(dovecot.ca_file), "username": dovecot.user,
+                "password": "${IMAP_TEST_PASSWORD}", "owner": ALICE}
+    return settings | overrides
+
+
+@pytest.fixture
+def imap_app(make_app: Any, dovecot: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("IMAP_TEST_PASSWORD", dovecot.password)
+
+    def build(**overrides: Any) -> Any:
+        return make_app([source(dovecot, **overrides)])
+    return build
+
+
+def keys(app: Any) -> list[str]:
+    with session_scope(app.sessions) as session:
+        return sorted(session.execute(select(Interaction.key)).scalars())
+
+
+def sync(app: Any, **kw: Any) -> Any:
+    result = run_source(app, app.config.source("imap"), **kw)
+    assert result.status == "ok", result.error
+    return result
+
+
+def customer(n: int, **kw: Any) -> bytes:
+    return mail(f"buyer{n}@customer.example", [ALICE], message_id=f"<c{n}@customer.example>",
+                subject=f"Order {n}", body=f"Please quote item {n}.\n", **kw)
+
+
+def test_initial_sync_new_mail_and_sent_folder(imap_app: Any, dovecot: Any) -> None:
+    for n in range(3):
+        dovecot.deliver(customer(n))
+    dovecot.deliver(mail(ALICE, ["buyer0@customer.example"], message_id="<s1@acme>",
+                         subject="Re: Order 0"), folder="Sent")
+    app = imap_app()
+    first = sync(app)
+    assert first.stats.new_interactions == 4
+    with session_scope(app.sessions) as session:
+        sent = session.execute(select(Interaction).where(Interaction.key == "s1@acme")
+                               ).scalar_one()
+        assert sent.direction == "outbound"
+        snippet = session.execute(select(Interaction.snippet)
+                                  .where(Interaction.key == "c1@customer.example")).scalar()
+    assert snippet == "Please quote item 1."
+    dovecot.deliver(customer(9))
+    again = sync(app)
+    assert again.stats.messages == 1 and again.stats.new_interactions == 1
+
+
+def test_an_unchanged_mailbox_costs_one_status_per_folder(imap_app: Any,
+                                                          dovecot: Any) -> None:
+    dovecot.deliver(customer(1))
+    app = imap_app()
+    sync(app)
+    sync(app)
+    session = [command_name(line) for line in dovecot.command_log()[-1]]
+    login = next(i for i, name in enumerate(session) if name.startswith(("LOGIN",
+                                                                         "AUTHENTICATE")))
+    work = [name for name in session[login + 1:] if name not in {"LOGOUT", "CAPABILITY"}]
+    assert work.count("STATUS") == 2, work  # INBOX and Sent: one each
+    assert len(work) <= 3 * 2, work  # at most 3 commands per folder, the folder list included
+    assert not any("FETCH" in name or "SELECT" in name or "EXAMINE" in name for name in work)
+
+
+def test_uidvalidity_reset_reads_again_without_duplicates(imap_app: Any,
+                                                          dovecot: Any) -> None:
+    for n in range(3):
+        dovecot.deliver(customer(n))
+    app = imap_app()
+    sync(app)
+    dovecot.reset_uidvalidity("INBOX")
+    again = sync(app)
+    assert again.stats.messages == 3 and again.stats.new_interactions == 0
+    assert len(keys(app)) == 3
+
+
+def test_one_message_in_inbox_and_sent_is_one_interaction(imap_app: Any,
+                                                          dovecot: Any) -> None:
+    copy = mail(ALICE, [ALICE, "buyer1@customer.example"], message_id="<cc@acme>")
+    dovecot.deliver(copy)
+    dovecot.deliver(copy, folder="Sent")
+    app = imap_app()
+    sync(app)
+    assert keys(app) == ["cc@acme"]
+    with session_scope(app.sessions) as session:
+        assert session.execute(select(func.count()).select_from(InteractionSource)
+                               ).scalar() == 1
+
+
+def test_server_killed_mid_sync_then_the_next_run_completes(imap_app: Any,
+                                                            dovecot: Any) -> None:
+    for n in range(2500):
+        dovecot.deliver(customer(n))
+    app = imap_app()
+    results: list[Any] = []
+    runner = threading.Thread(target=lambda: results.append(
+        run_source(app, app.config.source("imap"))))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            "FETCH" in command_name(line) for session in dovecot.command_log()
+            for line in session):
+        time.sleep(0.02)  # kill once fetching has begun: 5 batches are still to come
+    dovecot.kill()
+    runner.join(timeout=120)
+    assert results and results[0].status == "failed", results
+    assert "connection lost" in (results[0].error or "") or "127.0.0.1" in (
+        results[0].error or "")
+    dovecot.start()
+    finished = sync(app)
+    assert len(keys(app)) == 2500
+    assert finished.stats.new_interactions == 2500 - results[0].stats.new_interactions
+
+
+def test_wrong_password_needs_auth(make_app: Any, dovecot: Any,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAP_TEST_PASSWORD", "not-the-password")
+    app = make_app([source(dovecot)])
+    result = run_source(app, app.config.source("imap"))
+    assert result.status == "needs_auth"
+    assert "not-the-password" not in (result.error or "")
+
+
+def test_starttls_with_an_untrusted_certificate_is_refused(imap_app: Any,
+                                                           dovecot: Any) -> None:
+    app = imap_app(security="starttls", port=dovecot.imap_port,
+                   ca_file=str(dovecot.wrong_ca_file))
+    result = run_source(app, app.config.source("imap"))
+    assert result.status == "failed" and "not trusted" in (result.error or "")
+    ok = imap_app(security="starttls", port=dovecot.imap_port)
+    dovecot.deliver(customer(1))
+    assert sync(ok).stats.new_interactions == 1
+
+
+def test_eight_bit_and_odd_charsets(imap_app: Any, dovecot: Any) -> None:
+    latin = (b"From: =?iso-8859-1?q?Ren=E9?= <rene@client.example>\r\n"
+             b"To: alice@acme-robotics.com\r\nSubject: =?koi8-r?b?8NLJ18XU?=\r\n"
+             b"Message-ID: <latin@client.example>\r\nDate: Mon, 2 Mar 2026 09:00:00 +0000\r\n"
+             b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+             b"Content-Transfer-Encoding: 8bit\r\n\r\nVoil\xe0 le devis, \xe0 bient\xf4t.\r\n")
+    lying = latin.replace(b"<latin@", b"<lying@").replace(b"charset=iso-8859-1",
+                                                            b"charset=x-unknown")
+    dovecot.deliver(latin)
+    dovecot.deliver(lying)
+    app = imap_app()
+    sync(app)
+    with session_scope(app.sessions) as session:
+        rows = dict(session.execute(select(Interaction.key, Interaction.snippet)).all())
+        subject = session.execute(select(Interaction.subject)
+                                  .where(Interaction.key == "latin@client.example")).scalar()
+    assert rows["latin@client.example"] == "Voilà le devis, à bientôt."
+    assert rows["lying@client.example"] == "Voilà le devis, à bientôt."
+    assert subject == "Привет"
+
+
+def test_plain_text_is_refused_for_a_remote_host(make_app: Any, tmp_path: Any) -> None:
+    from syncd.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="loopback"):
+        make_app([{"name": "imap", "kind": "imap", "host": "imap.example.net",
+                   "security": "plain", "username": "a", "password": "b"}])
+
