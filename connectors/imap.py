@@ -9,6 +9,9 @@ folder is read again from the start, and natural keys keep that free of
 duplicates. Messages deleted on the server are not reported: history does not
 un-happen.
 
+A connection that drops mid-run (BYE, reset, a server restart) is opened again, up
+to three times with backoff, and reading resumes after the last batch delivered.
+
 Per batch of UIDs: one FETCH of BODYSTRUCTURE and the header fields the pipeline
 reads, then one FETCH per text part shape (``BODY.PEEK[1]<0.cap>`` ...) for the
 first text/plain and text/html parts. Attachments are never transferred.
@@ -22,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import random
 import socket
 import ssl
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -47,6 +52,7 @@ from syncd.errors import AuthRequired, BadItemError, SourceUnusable, Transient
 
 log = logging.getLogger(__name__)
 BATCH = 500
+RECONNECTS = 3
 TEXT_CAP = 256 * 1024
 SENT = b"\\Sent"
 ALL = b"\\All"
@@ -105,12 +111,29 @@ class ImapConnector(Connector):
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
         state: dict[str, Any] = {} if full or not cursor else dict(cursor)
+        done: list[str] = []
+        for attempt in range(1, RECONNECTS + 1):
+            try:
+                yield from self._session(state, since, done)
+                return
+            except Transient as exc:
+                if attempt == RECONNECTS:
+                    raise
+                log.warning("%s: %s; reconnecting (attempt %d of %d)", self.name, exc,
+                            attempt + 1, RECONNECTS)
+                time.sleep(min(2 ** attempt, 30) * random.uniform(0.5, 1.0))
+            finally:
+                self.close()
+
+    def _session(self, state: dict[str, Any], since: datetime | None,
+                 done: list[str]) -> Iterator[Batch]:
+        """One connection's work; after a reconnect it resumes where the last batch it
+        yielded ended, since ``state`` moves with every batch."""
         client = self._connect()
-        try:
-            for folder in self._folders(client):
+        for folder in self._folders(client):
+            if folder not in done:
                 yield from self._folder(client, folder, state, since)
-        finally:
-            self.close()
+                done.append(folder)
 
     def close(self) -> None:
         if self._client is not None:

@@ -188,3 +188,24 @@ def test_plain_text_is_refused_for_a_remote_host(make_app: Any, tmp_path: Any) -
         make_app([{"name": "imap", "kind": "imap", "host": "imap.example.net",
                    "security": "plain", "username": "a", "password": "b"}])
 
+
+
+def test_a_server_restart_mid_sync_is_survived_within_the_run(imap_app: Any,
+                                                              dovecot: Any) -> None:
+    for n in range(2500):
+        dovecot.deliver(customer(n))
+    app = imap_app()
+    results: list[Any] = []
+    runner = threading.Thread(target=lambda: results.append(
+        run_source(app, app.config.source("imap"))))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            "FETCH" in command_name(line) for session in dovecot.command_log()
+            for line in session):
+        time.sleep(0.02)
+    dovecot.kill()
+    dovecot.start()  # back within the connector's reconnect backoff
+    runner.join(timeout=120)
+    assert results and results[0].status == "ok", results
+    assert results[0].stats.new_interactions == 2500 == len(keys(app))
