@@ -30,6 +30,8 @@ HEADER_FIELDS = (
 )
 HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 MAX_DEPTH = 20
+MIN_PLAIN_BYTES = 16
+"""A plain part smaller than this is a placeholder; the HTML part is fetched too."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class TextPart:
     subtype: str
     encoding: str
     charset: str | None
+    size: int = 0
 
     def item(self, cap: int) -> str:
         return f"BODY.PEEK[{self.section}]<0.{cap}>"
@@ -50,11 +53,16 @@ class TextPart:
 
 
 def text_parts(structure: Any) -> tuple[TextPart, ...]:
-    """The first text/plain and the first text/html part that are not attachments."""
+    """The first text/plain part that is not an attachment; the first text/html part
+    only when there is no plain one with text in it (the pipeline prefers the plain
+    part, so fetching the HTML copy too would double the bytes for nothing)."""
     found: dict[str, TextPart] = {}
     for part in _leaves(structure, "", 0):
         if part.subtype not in found:
             found[part.subtype] = part
+    plain = found.get("plain")
+    if plain is not None and plain.size >= MIN_PLAIN_BYTES:
+        return (plain,)
     return tuple(found.values())
 
 
@@ -76,7 +84,8 @@ def _text_leaf(node: Sequence[Any], section: str) -> TextPart | None:
         return None
     params = _params(node[2] if len(node) > 2 else None)
     encoding = _lower(node[5]) if len(node) > 5 else "7bit"
-    return TextPart(section, subtype, encoding or "7bit", params.get("charset"))
+    size = node[6] if len(node) > 6 and isinstance(node[6], int) else 0
+    return TextPart(section, subtype, encoding or "7bit", params.get("charset"), size)
 
 
 def _is_attachment(node: Sequence[Any]) -> bool:

@@ -144,7 +144,11 @@ def command_name(line: str) -> str:
 class Dovecot:
     """One private Dovecot instance for one test; see the module docstring."""
 
-    def __init__(self, base: Path, password: str) -> None:
+    def __init__(self, base: Path, password: str,
+                 token_introspection: str | None = None) -> None:
+        """``token_introspection``: an RFC 7662 endpoint URL; when given, XOAUTH2 and
+        OAUTHBEARER logins are accepted for the tokens it declares active."""
+        self.token_introspection = token_introspection
         if not password or any(c in password for c in ":\r\n\0"):
             raise DovecotError("the password must be non-empty, without ':', CR, LF or NUL")
         self.base = base.resolve()
@@ -239,7 +243,7 @@ listen = {HOST}
 ssl = yes
 ssl_cert = <{self._cert}
 ssl_key = <{self._key}
-auth_mechanisms = plain
+auth_mechanisms = {self._mechanisms()}
 # root owns the test's 0700 tmp_path: auth runs as root to read the passwd-file,
 # imap as {MAIL_USER} (root is refused) chrooted into the jail it owns
 default_internal_user = root
@@ -259,7 +263,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {b / 'users'}
 }}
-userdb {{
+{self._oauth2_passdb()}userdb {{
   driver = passwd-file
   args = username_format=%u {b / 'users'}
 }}
@@ -287,6 +291,21 @@ protocol imap {{
   rawlog_dir = /rawlog
 }}
 """
+
+    def _mechanisms(self) -> str:
+        return "plain xoauth2 oauthbearer" if self.token_introspection else "plain"
+
+    def _oauth2_passdb(self) -> str:
+        """An oauth2 passdb after the passwd-file one: a token is checked there only."""
+        if not self.token_introspection:
+            return ""
+        settings = self.base / "oauth2.conf"
+        settings.write_text(
+            f"introspection_mode = post\nintrospection_url = {self.token_introspection}\n"
+            "force_introspection = yes\nusername_attribute = username\n"
+            "active_attribute = active\nactive_value = true\n", encoding="utf-8")
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n" \
+               f"  args = {settings}\n}}\n"
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -6,8 +6,12 @@ is read again, and how many IMAP commands an unchanged mailbox costs.
 
 from __future__ import annotations
 
+import http.server
+import json
+import secrets
 import threading
 import time
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -16,7 +20,7 @@ from sqlalchemy import func, select
 from syncd.db.models import Interaction, InteractionSource
 from syncd.db.session import session_scope
 from syncd.runner import run_source
-from tests.dovecot import command_name
+from tests.dovecot import Dovecot, command_name
 from tests.mailfactory import mail
 
 ALICE = "alice@acme-robotics.com"
@@ -209,3 +213,53 @@ def test_a_server_restart_mid_sync_is_survived_within_the_run(imap_app: Any,
     runner.join(timeout=120)
     assert results and results[0].status == "ok", results
     assert results[0].stats.new_interactions == 2500 == len(keys(app))
+
+
+class _Introspection(http.server.BaseHTTPRequestHandler):
+    """An RFC 7662 token introspection endpoint that knows one token."""
+
+    token = ""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        active = form.get("token", [""])[0] == self.token
+        body = json.dumps({"active": active, "username": ALICE if active else None})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: Any) -> None:  # keep tokens out of the test output
+        pass
+
+
+@pytest.fixture
+def oauth_dovecot(tmp_path: Any) -> Any:
+    token = secrets.token_urlsafe(24)
+    handler = type("Handler", (_Introspection,), {"token": token})
+    endpoint = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{endpoint.server_address[1]}/introspect"
+    server = Dovecot(tmp_path / "dovecot", secrets.token_urlsafe(16), token_introspection=url)
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.close()
+        endpoint.shutdown()
+
+
+def test_xoauth2_login_with_a_token(make_app: Any, oauth_dovecot: Any,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    server, token = oauth_dovecot
+    server.deliver(customer(1))
+    settings = source(server) | {"auth": "xoauth2", "access_token": "${IMAP_TOKEN}"}
+    del settings["password"]
+    monkeypatch.setenv("IMAP_TOKEN", token)
+    app = make_app([settings])
+    assert sync(app).stats.new_interactions == 1
+    monkeypatch.setenv("IMAP_TOKEN", "revoked-token")
+    refused = make_app([settings])
+    result = run_source(refused, refused.config.source("imap"))
+    assert result.status == "needs_auth" and "revoked-token" not in (result.error or "")

@@ -20,7 +20,7 @@ def test_single_text_part_is_section_1() -> None:
     parts = text_parts(structure(
         b'("text" "plain" ("charset" "iso-8859-1") NIL NIL "quoted-printable" 120 5 NIL NIL'
         b' NIL NIL)'))
-    assert parts == (TextPart("1", "plain", "quoted-printable", "iso-8859-1"),)
+    assert parts == (TextPart("1", "plain", "quoted-printable", "iso-8859-1", 120),)
 
 
 def test_alternative_inside_mixed_skips_the_attachment() -> None:
@@ -31,8 +31,15 @@ def test_alternative_inside_mixed_skips_the_attachment() -> None:
         b'("application" "pdf" ("name" "q.pdf") NIL NIL "base64" 40000 NIL'
         b' ("attachment" ("filename" "q.pdf")) NIL NIL)'
         b' "mixed" ("boundary" "m") NIL NIL NIL)'))
-    assert parts == (TextPart("1.1", "plain", "7bit", "utf-8"),
-                     TextPart("1.2", "html", "base64", "utf-8"))
+    assert parts == (TextPart("1.1", "plain", "7bit", "utf-8", 20),)  # html not needed
+
+
+def test_html_is_fetched_when_the_plain_part_is_a_placeholder() -> None:
+    parts = text_parts(structure(
+        b'(("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 2 1 NIL NIL NIL NIL)'
+        b'("text" "html" ("charset" "utf-8") NIL NIL "base64" 80 2 NIL NIL NIL NIL)'
+        b' "alternative" ("boundary" "a") NIL NIL NIL)'))
+    assert [p.subtype for p in parts] == ["plain", "html"]
 
 
 def test_text_attachment_and_html_only() -> None:
@@ -41,7 +48,7 @@ def test_text_attachment_and_html_only() -> None:
         b'("text" "plain" ("name" "notes.txt") NIL NIL "7bit" 300 9 NIL'
         b' ("attachment" ("filename" "notes.txt")) NIL NIL)'
         b' "mixed" ("boundary" "m") NIL NIL NIL)'))
-    assert parts == (TextPart("1", "html", "8bit", "windows-1252"),)
+    assert parts == (TextPart("1", "html", "8bit", "windows-1252", 900),)
 
 
 def test_no_text_at_all_and_garbage() -> None:
