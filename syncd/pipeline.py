@@ -89,6 +89,14 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """Why a message is not captured: a rule name (counted per run) and the detail."""
+
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Participant:
     email: str
     role: str
@@ -113,7 +121,7 @@ class MessagePlan:
     participants: tuple[Participant, ...]
     decisions: tuple[Decision, ...]
     facts: tuple[Fact, ...] = ()
-    skipped: str | None = None
+    skipped: Skip | None = None
 
 
 def plan_message(msg: RawMessage, ctx: Context) -> MessagePlan:
@@ -235,14 +243,15 @@ def _account_domain(email: str, ctx: Context) -> str | None:
     return registrable_domain(domain)
 
 
-def _skip_reason(participants: tuple[Participant, ...], ctx: Context) -> str | None:
+def _skip_reason(participants: tuple[Participant, ...], ctx: Context) -> Skip | None:
     for participant in participants:
         denied = glob_matches(ctx.policy.deny, participant.email)
         if denied:
-            return f"{participant.email} matches deny {denied!r}"
+            return Skip("deny_list", f"{participant.email} matches deny {denied!r}")
     if participants and not ctx.policy.internal_conversations and all(
             ctx.is_internal(p.email) for p in participants):
-        return "internal conversation (capture.internal_conversations is false)"
+        return Skip("internal_conversation",
+                    "every participant is a colleague (capture.internal_conversations)")
     return None
 
 

@@ -112,12 +112,14 @@ def test_allow_list_beats_automation_and_role() -> None:
 
 def test_deny_list_skips_the_message() -> None:
     plan = plan_message(message("tom@lawfirm.example", [ALICE]), ctx(deny=("lawfirm.example",)))
-    assert plan.skipped and "deny" in plan.skipped
+    assert plan.skipped and plan.skipped.rule == "deny_list"
+    assert "lawfirm.example" in plan.skipped.detail
 
 
 def test_internal_conversation_skipped_unless_enabled() -> None:
     msg = message(ALICE, ["bob@acme-robotics.com"])
-    assert plan_message(msg, ctx()).skipped is not None
+    skipped = plan_message(msg, ctx()).skipped
+    assert skipped is not None and skipped.rule == "internal_conversation"
     plan = plan_message(msg, ctx(internal_conversations=True))
     assert plan.skipped is None and plan.direction == "internal"
 

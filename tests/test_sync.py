@@ -76,6 +76,7 @@ def test_maildir_first_run_captures_the_right_things(make_app: Any, tmp_path: Pa
                      "owner": ALICE}])
     result = sync(app, "m")
     assert (result.stats.messages, result.stats.skipped, result.stats.quarantined) == (5, 1, 1)
+    assert result.stats.skip_reasons == {"internal_conversation": 1}
     with session_scope(app.sessions) as session:
         contacts = {c["emails"][0]: c for c in read.contacts(session, internal=None)}
         megan = contacts["megan@harborview-analytics.com"]

@@ -66,7 +66,7 @@ def describe(plan: MessagePlan, reading: Reading) -> dict[str, Any]:
         "key": plan.key, "thread_key": plan.thread_key, "occurred_at": plan.occurred_at,
         "subject": plan.subject, "direction": plan.direction,
         "automated": plan.automated is not None, "automated_reason": plan.automated,
-        "skipped": plan.skipped,
+        "skipped": asdict(plan.skipped) if plan.skipped else None,
         "reply_text": reading.new_text, "quoted_text": reading.quoted,
         "signature": reading.signature,
         "fields": asdict(reading.fields) if reading.fields else None,

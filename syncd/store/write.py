@@ -87,8 +87,8 @@ def _count_skip(plan: MessagePlan, stats: BatchStats) -> bool:
     if plan.skipped is None:
         return False
     stats.skipped += 1
-    reason = plan.skipped.split(" (")[0] if plan.skipped.startswith("internal") else "deny list"
-    stats.skip_reasons[reason] = stats.skip_reasons.get(reason, 0) + 1
+    rule = plan.skipped.rule
+    stats.skip_reasons[rule] = stats.skip_reasons.get(rule, 0) + 1
     return True
 
 
