@@ -119,11 +119,11 @@ def test_one_message_in_inbox_and_sent_is_one_interaction(imap_app: Any,
                                ).scalar() == 1
 
 
-def test_server_killed_mid_sync_then_the_next_run_completes(imap_app: Any,
-                                                            dovecot: Any) -> None:
+def sync_until_fetching(app: Any, dovecot: Any) -> tuple[threading.Thread, list[Any]]:
+    """Start a sync of 2,500 messages in a thread; return once the server has seen its
+    first FETCH, so that five batches are still to come."""
     for n in range(2500):
         dovecot.deliver(customer(n))
-    app = imap_app()
     results: list[Any] = []
     runner = threading.Thread(target=lambda: results.append(
         run_source(app, app.config.source("imap"))))
@@ -132,7 +132,14 @@ def test_server_killed_mid_sync_then_the_next_run_completes(imap_app: Any,
     while time.monotonic() < deadline and not any(
             "FETCH" in command_name(line) for session in dovecot.command_log()
             for line in session):
-        time.sleep(0.02)  # kill once fetching has begun: 5 batches are still to come
+        time.sleep(0.02)
+    return runner, results
+
+
+def test_server_killed_mid_sync_then_the_next_run_completes(imap_app: Any,
+                                                            dovecot: Any) -> None:
+    app = imap_app()
+    runner, results = sync_until_fetching(app, dovecot)
     dovecot.kill()
     runner.join(timeout=120)
     assert results and results[0].status == "failed", results
@@ -196,18 +203,8 @@ def test_plain_text_is_refused_for_a_remote_host(make_app: Any, tmp_path: Any) -
 
 def test_a_server_restart_mid_sync_is_survived_within_the_run(imap_app: Any,
                                                               dovecot: Any) -> None:
-    for n in range(2500):
-        dovecot.deliver(customer(n))
     app = imap_app()
-    results: list[Any] = []
-    runner = threading.Thread(target=lambda: results.append(
-        run_source(app, app.config.source("imap"))))
-    runner.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(
-            "FETCH" in command_name(line) for session in dovecot.command_log()
-            for line in session):
-        time.sleep(0.02)
+    runner, results = sync_until_fetching(app, dovecot)
     dovecot.kill()
     dovecot.start()  # back within the connector's reconnect backoff
     runner.join(timeout=120)
