@@ -14,12 +14,12 @@ from typing import Annotated, Any
 import typer
 
 from connectors.rfc822 import parse_message
-from syncd.app import App
 from syncd.cli.app import app, console, state
 from syncd.cli.render import to_json
-from syncd.config import CapturePolicy, config_model
+from syncd.config import config_model
 from syncd.configfile import find_config, load_config
 from syncd.errors import BadItemError, ConfigError
+from syncd.lists import load_lists
 from syncd.pipeline import Context, MessagePlan, Reading, plan_message, read_body
 
 
@@ -46,19 +46,21 @@ def parse(
 
 
 def _context(owner: str | None) -> Context:
+    """The team's rules from the config file when there is one (a broken file is an
+    error, as everywhere); mailbox owners are every source's plus ``--owner``."""
     try:
-        config = load_config(find_config(state.config_path))
+        path = find_config(state.config_path)
     except ConfigError:
         if state.config_path is not None:
             raise
         config = config_model()()
-    context = App(config).context(config.sources[0]) if config.sources else Context(
-        source="parse", owner=frozenset(), internal_domains=frozenset(
-            config.team.internal_domains), policy=config.capture, lists=App(config).lists)
-    policy = CapturePolicy(**{**context.policy.model_dump(), "visibility": "full"})
-    owners = context.owner | ({owner.lower()} if owner else set())
-    return Context(context.source, frozenset(owners), context.internal_domains, policy,
-                   context.lists)
+    else:
+        config = load_config(path)
+    owners = {a for source in config.sources for a in source.owner}
+    return Context("parse", frozenset(owners | ({owner.lower()} if owner else set())),
+                   frozenset(config.team.internal_domains),
+                   config.capture.model_copy(update={"visibility": "full"}),
+                   load_lists(config.lists))
 
 
 def describe(plan: MessagePlan, reading: Reading) -> dict[str, Any]:
