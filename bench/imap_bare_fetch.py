@@ -8,10 +8,12 @@ as syncd's; the password comes from ``$BENCH_IMAP_PASSWORD``)::
 
 Full mode: per folder (INBOX and the ``\\Sent`` folder) ``UID SEARCH ALL``, then per
 500 UIDs one FETCH of ``BODYSTRUCTURE`` and ``connectors.imap_parts.HEADER_ITEM``,
-then one FETCH per text-part shape of ``BODY.PEEK[<section>]<0.262144>``, the parts
-chosen by ``connectors.imap_parts.text_parts``. That is the request stream of
-``connectors/imap.py`` with nothing after it: no message parsing, no database, so
-the difference to ``syncd resync`` is syncd's own cost.
+then one FETCH of ``BODY.PEEK[<section>]<0.262144>`` per set of sections
+(``connectors.imap_parts.fetch_plan``), the parts chosen by
+``connectors.imap_parts.text_parts``. That is the request stream of
+``connectors/imap.py`` with nothing after it and imapclient's own response parser:
+no message parsing, no database. syncd reads FETCH answers with its own parser
+(``connectors/imap_wire.py``), so it can beat this floor.
 
 ``--status`` is the no-change floor: one STATUS per folder, as syncd's incremental
 run issues when nothing is new. A JSON summary goes to stdout.
@@ -25,7 +27,6 @@ import os
 import ssl
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ import imapclient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.imap_parts import HEADER_ITEM, TextPart, text_parts
+from connectors.imap_parts import HEADER_ITEM, TextPart, fetch_plan, text_parts
 
 BATCH = 500
 TEXT_CAP = 256 * 1024
@@ -57,10 +58,22 @@ def folders(client: imapclient.IMAPClient) -> list[str]:
     return ["INBOX", *([sent] if sent else [])]
 
 
+def wire_shape(value: Any) -> Any:
+    """imapclient's BODYSTRUCTURE in the connector's shape: a multipart's children
+    first, as on the wire, rather than gathered in one list."""
+    if isinstance(value, list):
+        return tuple(wire_shape(child) for child in value)
+    if isinstance(value, tuple):
+        if value and isinstance(value[0], list):
+            return (*wire_shape(value[0]), *(wire_shape(v) for v in value[1:]))
+        return tuple(wire_shape(v) for v in value)
+    return value
+
+
 def shape_of(data: dict[bytes, Any]) -> tuple[TextPart, ...]:
-    """The text parts to fetch; a structure imapclient could not read means none."""
+    """The text parts to fetch; a structure that cannot be read means none."""
     try:
-        return text_parts(data.get(b"BODYSTRUCTURE"))
+        return text_parts(wire_shape(data.get(b"BODYSTRUCTURE")))
     except (IndexError, TypeError, ValueError):
         return ()
 
@@ -68,15 +81,13 @@ def shape_of(data: dict[bytes, Any]) -> tuple[TextPart, ...]:
 def fetch_batch(client: imapclient.IMAPClient, uids: list[int]) -> tuple[int, int]:
     """One batch as syncd fetches it; (messages answered, text bytes received)."""
     heads = client.fetch(uids, ["BODYSTRUCTURE", HEADER_ITEM])
-    shapes: dict[tuple[TextPart, ...], list[int]] = defaultdict(list)
-    for uid, data in heads.items():
-        shapes[shape_of(data)].append(uid)
+    parts = {uid: shape_of(data) for uid, data in heads.items()}
     text_bytes = 0
-    for parts, members in shapes.items():
-        if parts:
-            fetched = client.fetch(members, [p.item(TEXT_CAP) for p in parts])
-            text_bytes += sum(len(data.get(p.key(), b"") or b"")
-                              for data in fetched.values() for p in parts)
+    for items, members in fetch_plan(parts, TEXT_CAP).items():
+        fetched = client.fetch(members, list(items))
+        text_bytes += sum(len(value) for data in fetched.values()
+                          for key, value in data.items()
+                          if key.startswith(b"BODY[") and isinstance(value, bytes))
     return len(heads), text_bytes
 
 

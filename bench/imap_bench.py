@@ -125,8 +125,9 @@ def log_size(server: Dovecot) -> int:
 def bytes_sent(server: Dovecot, offset: int) -> tuple[int, int]:
     """(out= bytes, sessions) logged since ``offset``, once every login has logged out.
 
-    The log process writes the logout line a moment after the client is gone, so
-    wait (briefly) until there are as many logout lines as logins.
+    The log process writes the login and logout lines a moment after the client is
+    gone, so wait (briefly) until there is at least one session and as many logout
+    lines as logins.
     """
     deadline = time.monotonic() + LOG_SETTLE_SECONDS
     while True:
@@ -134,7 +135,8 @@ def bytes_sent(server: Dovecot, offset: int) -> tuple[int, int]:
             log.seek(offset)
             text = log.read().decode(errors="replace")
         outs = [int(m.group(2)) for m in _OUT_BYTES.finditer(text)]
-        if len(outs) >= len(_LOGIN.findall(text)) or time.monotonic() > deadline:
+        if (outs and len(outs) >= len(_LOGIN.findall(text))) or \
+                time.monotonic() > deadline:
             return sum(outs), len(outs)
         time.sleep(0.05)
 

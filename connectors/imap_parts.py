@@ -1,10 +1,10 @@
 """What to fetch of a message, from its BODYSTRUCTURE, and how to make it an item.
 
-Pure functions over imapclient's parsed responses, so they are tested with literal
-structures. A CRM needs the header fields classification reads and the first
-text/plain and text/html parts; an attachment is never fetched (RFC 3501 section
-6.4.5: ``BODY.PEEK[<part>]<0.<cap>>`` reads one part, capped, without setting
-``\\Seen``).
+Pure functions over parsed FETCH responses (``connectors.imap_wire``: lists are
+tuples), so they are tested with literal structures. A CRM needs the header fields
+classification reads and the first text/plain and text/html parts; an attachment
+is never fetched (RFC 3501 section 6.4.5: ``BODY.PEEK[<part>]<0.<cap>>`` reads one
+part, capped, without setting ``\\Seen``).
 
 BODYSTRUCTURE of a leaf (RFC 3501 section 7.4.2): type, subtype, parameters, id,
 description, encoding, size, then for ``text/*`` the line count, then the optional
@@ -14,7 +14,8 @@ parts followed by its subtype.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -48,8 +49,23 @@ class TextPart:
         return f"BODY.PEEK[{self.section}]<0.{cap}>"
 
     def key(self) -> bytes:
-        """The response key imapclient returns for :meth:`item` (origin octet kept)."""
+        """The response key for :meth:`item` (the origin octet is kept)."""
         return f"BODY[{self.section}]<0>".encode()
+
+
+def fetch_plan(parts: Mapping[int, tuple[TextPart, ...]], cap: int
+               ) -> dict[tuple[str, ...], list[int]]:
+    """The body FETCH commands of a batch: the items to ask for, and for which UIDs.
+
+    Messages are grouped by the sections they need, not by the parts' sizes or
+    charsets, so a batch costs a handful of commands (most mail is section 1 or
+    1.1) rather than one per message.
+    """
+    plan: dict[tuple[str, ...], list[int]] = {}
+    for uid, wanted in parts.items():
+        if wanted:
+            plan.setdefault(tuple(p.item(cap) for p in wanted), []).append(uid)
+    return plan
 
 
 def text_parts(structure: Any) -> tuple[TextPart, ...]:
@@ -67,10 +83,11 @@ def text_parts(structure: Any) -> tuple[TextPart, ...]:
 
 
 def _leaves(node: Any, prefix: str, depth: int) -> Iterator[TextPart]:
-    if depth > MAX_DEPTH or not isinstance(node, Sequence) or not node:
+    if depth > MAX_DEPTH or not isinstance(node, tuple) or not node:
         return
-    if isinstance(node[0], list):  # multipart: [parts], subtype, ...
-        for number, child in enumerate(node[0], start=1):
+    if isinstance(node[0], tuple):  # multipart: (part)(part)... subtype (params) ...
+        children = itertools.takewhile(lambda child: isinstance(child, tuple), node)
+        for number, child in enumerate(children, start=1):
             yield from _leaves(child, f"{prefix}{number}.", depth + 1)
         return
     leaf = _text_leaf(node, prefix.rstrip(".") or "1")
@@ -113,16 +130,24 @@ def _text(value: Any) -> str:
 
 
 def message_from(external_id: str, folder: str, headers: bytes,
-                 bodies: dict[TextPart, bytes]) -> RawMessage:
-    """A RawMessage from the header fields and the decoded text parts.
+                 parts: Sequence[TextPart], fetched: Mapping[bytes, Any]) -> RawMessage:
+    """A RawMessage from the header fields and the text parts, decoded from
+    ``fetched`` (the message's body FETCH answer; a part the server did not send
+    counts as empty).
 
     The header block goes through the same parser as files do, so an address or a
     date means the same whichever connector delivered it. Raises BadItemError.
     """
     message = parse_message(headers.rstrip(b"\r\n") + b"\r\n\r\n",
                             external_id=external_id, folder=folder)
-    decoded = {part.subtype: decode_payload(data, part.encoding, part.charset)
-               for part, data in bodies.items()}
+    decoded = {part.subtype: decode_payload(_bytes(fetched.get(part.key())), part.encoding,
+                                            part.charset)
+               for part in parts}
     return replace(message, text=decoded.get("plain", ""), html=decoded.get("html", ""))
 
 
+
+
+def _bytes(value: Any) -> bytes:
+    """A body section as sent: a literal, a quoted string, or NIL for nothing."""
+    return value if isinstance(value, bytes) else b""

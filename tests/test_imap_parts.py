@@ -1,18 +1,17 @@
-"""Choosing what to fetch from BODYSTRUCTURE, on responses parsed by imapclient itself
-from the bytes a server sends (RFC 3501 section 7.4.2 shapes)."""
+"""Choosing what to fetch from BODYSTRUCTURE, on responses parsed from the bytes a
+server sends (RFC 3501 section 7.4.2 shapes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from imapclient.response_parser import parse_fetch_response
-
-from connectors.imap_parts import TextPart, message_from, text_parts
+from connectors.imap_parts import TextPart, fetch_plan, message_from, text_parts
+from connectors.imap_wire import parse_fetch
 
 
 def structure(wire: bytes) -> Any:
-    """BODYSTRUCTURE as imapclient parses it from one FETCH response line."""
-    parsed = parse_fetch_response([b"1 (UID 7 BODYSTRUCTURE " + wire + b")"])
+    """BODYSTRUCTURE as the connector parses it from one FETCH response line."""
+    parsed = parse_fetch([b"1 (UID 7 BODYSTRUCTURE " + wire + b")"])
     return parsed[7][b"BODYSTRUCTURE"]
 
 
@@ -63,7 +62,24 @@ def test_message_from_headers_and_decoded_parts() -> None:
                b"To: alice@acme-robotics.com\r\nSubject: Demo\r\n"
                b"Message-ID: <d1@nordlicht.de>\r\nDate: Tue, 3 Mar 2026 10:00:00 +0100\r\n")
     plain = TextPart("1", "plain", "quoted-printable", "iso-8859-1")
-    message = message_from("INBOX/7", "INBOX", headers, {plain: b"Gr=FC=DFe\r\n"})
+    message = message_from("INBOX/7", "INBOX", headers, (plain,),
+                           {b"BODY[1]<0>": b"Gr=FC=DFe\r\n"})
     assert message.sender is not None and message.sender.name == "Jürgen Weiß"
     assert message.text == "Grüße\n" and message.html == ""
     assert message.message_id == "d1@nordlicht.de" and message.folder == "INBOX"
+
+
+def test_a_missing_or_nil_section_is_an_empty_body() -> None:
+    html = TextPart("1", "html", "7bit", "utf-8")
+    headers = b"From: a@b.example\r\nSubject: x\r\n"
+    assert message_from("INBOX/8", "INBOX", headers, (html,), {}).html == ""
+    assert message_from("INBOX/8", "INBOX", headers, (html,),
+                        {b"BODY[1]<0>": None}).html == ""
+
+
+def test_the_fetch_plan_groups_by_section_not_by_size_or_charset() -> None:
+    one = TextPart("1", "plain", "7bit", "utf-8", 100)
+    other = TextPart("1", "plain", "base64", "iso-8859-1", 90000)
+    nested = TextPart("1.1", "plain", "7bit", "utf-8", 300)
+    plan = fetch_plan({1: (one,), 2: (other,), 3: (nested,), 4: ()}, 1024)
+    assert plan == {("BODY.PEEK[1]<0.1024>",): [1, 2], ("BODY.PEEK[1.1]<0.1024>",): [3]}
