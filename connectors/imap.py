@@ -27,6 +27,7 @@ hand still yield one item per message.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import logging
 import random
@@ -36,6 +37,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import imapclient
@@ -112,6 +114,8 @@ class ImapConnector(Connector):
     def __init__(self, name: str, settings: BaseModel) -> None:
         super().__init__(name, settings)
         self._client: imapclient.IMAPClient | None = None
+        with contextlib.suppress(SourceUnusable):
+            self._context()  # made here, a forked reader inherits it; else pull says why
 
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
@@ -146,9 +150,17 @@ class ImapConnector(Connector):
                 self._client.logout()
             self._client = None
 
-    def _connect(self) -> imapclient.IMAPClient:
+    def _context(self) -> ssl.SSLContext:
+        ca_file = self.settings.ca_file
         try:
-            self._client = _open(self.settings)
+            return _tls_context(ca_file, ca_file.stat().st_mtime_ns if ca_file else 0)
+        except (OSError, ssl.SSLError) as exc:
+            raise SourceUnusable(f"ca_file {ca_file} cannot be used: {exc}") from exc
+
+    def _connect(self) -> imapclient.IMAPClient:
+        context = self._context()
+        try:
+            self._client = _open(self.settings, context)
         except LoginError as exc:
             raise AuthRequired(f"{self.settings.host} refused the login of "
                                f"{self.settings.username}: {_reason(exc)}") from exc
@@ -180,13 +192,21 @@ class ImapConnector(Connector):
             raise SourceUnusable(f"{self.settings.host}: {folder}: {_reason(exc)}") from exc
 
 
+@functools.lru_cache(maxsize=32)
+def _tls_context(ca_file: Path | None, version: int) -> ssl.SSLContext:
+    """Verifying contexts, one per CA file and version (its mtime, so a replaced file
+    is read again), made once per process: loading the system's trust store costs
+    about 20 ms, more than a no-change sync of a folder. Built where the connector
+    is made, so a forked reader inherits it."""
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    if ca_file:
+        context.load_default_certs()
+    return context
+
+
 @retry(retry=retry_if_exception_type(_TRANSIENT), stop=stop_after_attempt(3),
        wait=wait_exponential_jitter(initial=1, max=10), reraise=True)
-def _open(settings: ImapSettings) -> imapclient.IMAPClient:
-    context = ssl.create_default_context(
-        cafile=str(settings.ca_file) if settings.ca_file else None)
-    if settings.ca_file:
-        context.load_default_certs()
+def _open(settings: ImapSettings, context: ssl.SSLContext) -> imapclient.IMAPClient:
     tls = settings.security == "tls"
     port = settings.port or (993 if tls else 143)
     client = imapclient.IMAPClient(settings.host, port=port, ssl=tls,

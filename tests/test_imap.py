@@ -171,6 +171,17 @@ def test_starttls_with_an_untrusted_certificate_is_refused(imap_app: Any,
     assert sync(ok).stats.new_interactions == 1
 
 
+def test_an_unreadable_ca_file_fails_the_source_and_says_which(imap_app: Any,
+                                                              tmp_path: Any) -> None:
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    for ca_file in (tmp_path / "missing.pem", garbage):
+        app = imap_app(ca_file=str(ca_file))
+        result = run_source(app, app.config.source("imap"))
+        assert result.status == "failed"
+        assert f"ca_file {ca_file} cannot be used" in (result.error or "")
+
+
 def test_eight_bit_and_odd_charsets(imap_app: Any, dovecot: Any) -> None:
     latin = (b"From: =?iso-8859-1?q?Ren=E9?= <rene@client.example>\r\n"
              b"To: alice@acme-robotics.com\r\nSubject: =?koi8-r?b?8NLJ18XU?=\r\n"

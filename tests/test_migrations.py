@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from syncd.db.models import Base
-from syncd.db.schema import current_revision, head_revision
+from syncd.db.schema import HEAD, current_revision, head_revision
+from syncd.errors import StoreError
 
 
 def test_migrations_match_models(make_app: Any) -> None:
@@ -20,6 +21,18 @@ def test_migrations_match_models(make_app: Any) -> None:
     with app.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_head_constant_is_the_newest_script() -> None:
+    assert head_revision() == HEAD
+
+
+def test_a_database_from_a_newer_syncd_is_refused(make_app: Any) -> None:
+    app = make_app()
+    with app.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match=r"revision 9999.*newer syncd"):
+        app.upgrade()
 
 
 def test_upgrade_twice_is_a_no_op(make_app: Any) -> None:
