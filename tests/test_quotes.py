@@ -92,6 +92,13 @@ def test_localised_header_blocks(new: str, block: str) -> None:
         "---------- Forwarded message ---------",
         "------------------ 原始邮件 ------------------",
         "Begin forwarded message:",
+        "-------- Message transféré --------",
+        "----- Message transmis -----",
+        "---------- Mensagem encaminhada ----------",
+        "Début du message transféré :",
+        "Inizio messaggio inoltrato:",
+        "Begin doorgestuurd bericht:",
+        "Início da mensagem encaminhada:",
     ],
 )
 def test_separator_lines(separator: str) -> None:
@@ -111,6 +118,8 @@ def test_separator_lines(separator: str) -> None:
         ("好的。", "在 2026年3月3日 09:12，王晓明 <w@example.cn> 写道："),
         ("承知しました。", "2026年3月3日(火) 9:12 佐藤 健 <s@example.jp>:"),
         ("承知しました。", "佐藤 健 のメッセージ:"),
+        ("Danke!", "Jörg Müller <j@example.de> hat am 3. März 2026 um 09:12 geschrieben:"),
+        ("Bedankt.", "Op 3 mrt. 2026 om 09:12 heeft Jan <j@example.nl> het volgende geschreven:"),
     ],
 )
 def test_localised_attributions(new: str, attribution: str) -> None:
@@ -169,6 +178,115 @@ def test_prose_mentioning_wrote_is_not_an_attribution() -> None:
     assert split_reply(text).new_text == text
 
 
+def test_top_posted_reply_ends_at_the_first_quote() -> None:
+    """Whatever follows the quote of a top-posted reply is history, not new writing:
+    here a line the client re-wrapped without "> " and a provider's footer."""
+    text = (
+        "Will do.\n\n"
+        "On Tue, 3 Mar 2026, Ana Ruiz <ana@example.com> wrote:\n"
+        "> Please send the signed contract and the delivery schedule before\n"
+        "the end of the week so that we can book the trucks.\n"
+        "> Thanks, Ana\n\n"
+        "____\n"
+        "Get your free mailbox at mail.example.net"
+    )
+    reply = split_reply(text)
+    assert reply.new_text == "Will do."
+    assert reply.quoted.endswith("Get your free mailbox at mail.example.net")
+
+
+def test_salutation_alone_does_not_make_a_reply_top_posted() -> None:
+    text = (
+        "Hi Ana,\n\n"
+        "On Tue, 3 Mar 2026, Ana Ruiz <ana@example.com> wrote:\n"
+        "> Can we meet on Friday?\n\n"
+        "Yes, at 10."
+    )
+    assert split_reply(text).new_text == "Hi Ana,\n\n\nYes, at 10."
+
+
+def test_inline_citation_above_the_attribution_keeps_the_text_around_it() -> None:
+    text = (
+        "Thanks for the notes.\n\n"
+        "> The budget is fixed.\n\n"
+        "Understood, we will plan around it.\n\n"
+        "On Tue, 3 Mar 2026, Ana Ruiz <ana@example.com> wrote:\n"
+        "> The budget is fixed.\n"
+        "> Ana"
+    )
+    assert split_reply(text).new_text == (
+        "Thanks for the notes.\n\n\nUnderstood, we will plan around it."
+    )
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "> On Tue, 3 Mar 2026, Ana Ruiz <ana@example.com> wrote:",
+        ">From: Ana Ruiz <ana@example.com>\n>To: Tom Baker <tom@example.org>\n>Subject: Budget",
+        "> -----Original Message-----\n> From: Ana Ruiz",
+    ],
+)
+def test_quote_block_opening_with_its_own_header_starts_the_history(opening: str) -> None:
+    text = f"Thanks!\n\n{opening}\n> Please approve.\n\nJoin FreeMail today, it is free."
+    reply = split_reply(text)
+    assert reply.new_text == "Thanks!"
+    assert reply.quoted.endswith("Join FreeMail today, it is free.")
+
+
+def test_attribution_wrapped_inside_the_address() -> None:
+    text = (
+        "Yes.\n\n"
+        "On Tue, Mar 3, 2026 at 9:12 AM, Ana Ruiz <ana.ruiz@long-subdomain.example.com\n"
+        "> wrote:\n\n"
+        "> Can we meet?"
+    )
+    reply = split_reply(text)
+    assert reply.new_text == "Yes."
+    assert reply.quoted.startswith("On Tue, Mar 3, 2026")
+
+
+def test_attribution_without_colon_above_quoted_lines() -> None:
+    text = "Sounds right.\n\nAna Ruiz wrote\n> Can we meet?\n> Friday?"
+    assert split_reply(text) == Reply("Sounds right.", "Ana Ruiz wrote\n> Can we meet?\n> Friday?")
+
+
+def test_sentence_ending_in_wrote_is_not_an_attribution() -> None:
+    text = "Thanks.\n\nI like what you wrote\n> the plan is fine\nso let's go."
+    assert split_reply(text).new_text == "Thanks.\n\nI like what you wrote\nso let's go."
+
+
+def test_notes_header_with_sent_by_line() -> None:
+    text = (
+        "Fine.\n\n"
+        "\tAna Ruiz\n"
+        "\tSent by: Tom Baker\n"
+        "\t03/03/2026 09:12 AM\n"
+        "\t\t\n"
+        "\t\t To: Tom Baker/HQ/Example@Example\n"
+        "\t\t cc:\n"
+        "\t\t Subject: Budget\n\n"
+        "Old text."
+    )
+    reply = split_reply(text)
+    assert reply.new_text == "Fine."
+    assert reply.quoted.startswith("Ana Ruiz\n\tSent by: Tom Baker")
+
+
+def test_undecoded_quoted_printable_does_not_hide_a_header() -> None:
+    text = (
+        "Ditto.=20\n\n"
+        "=09From: Ana Ruiz                     03/03/2026 09:12 AM=\n\n"
+        "To:=09Tom Baker/HQ/Example@Example\n"
+        "cc:=09=20\n"
+        "Subject:=09Budget\n\n"
+        "Old text."
+    )
+    reply = split_reply(text)
+    assert reply.new_text == "Ditto.=20"
+    assert reply.quoted.startswith("=09From: Ana Ruiz")
+
+
 _LINES = st.one_of(
     st.text(max_size=80),
     st.sampled_from(
@@ -188,6 +306,13 @@ _LINES = st.one_of(
             ">>> A <a@b.c> 1/1/01 10:00 am >>>",
             "Name@ECT",
             "01/02/2001 10:00 AM",
+            "\tSent by: A",
+            "=09From: A     01/02/2001 10:00 AM=",
+            "A B wrote",
+            "> On Mon, 1 Jan 2024, A <a@b.c> wrote:",
+            "On Mon, 1 Jan 2024, A <a@b.c",
+            "> wrote:",
+            "Hi,",
             "\r",
         ]
     ),
@@ -205,3 +330,23 @@ def test_never_raises_and_never_grows(text: str) -> None:
 def test_arbitrary_text(text: str) -> None:
     reply = split_reply(text)
     assert len(reply.new_text) + len(reply.quoted) <= len(text)
+
+
+def _content(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _is_subsequence(part: list[str], whole: list[str]) -> bool:
+    rest = iter(whole)
+    return all(line in rest for line in part)
+
+
+@settings(max_examples=300)
+@given(st.lists(_LINES, max_size=30).map("\n".join))
+def test_parts_partition_the_input_lines_in_order(text: str) -> None:
+    lines = _content(text.replace("\r\n", "\n").replace("\r", "\n"))
+    reply = split_reply(text)
+    new, old = _content(reply.new_text), _content(reply.quoted)
+    assert _is_subsequence(new, lines)
+    assert _is_subsequence(old, lines)
+    assert sorted(new + old) == sorted(lines)
