@@ -12,6 +12,9 @@ import re
 from functools import lru_cache
 
 from nameparser import HumanName
+from nameparser.config import CONSTANTS
+
+from enrichment.signature_words import EXTRA_POSTNOMINALS
 
 
 def _words(text: str) -> frozenset[str]:
@@ -40,11 +43,8 @@ _WRAPPER = " \"'`“”‘’«»<>"
 _VIA = re.compile(r"(?:\((?i:via) [^)]*\)|\bvia\s\S.*)$")
 _TAG = re.compile(r"\[(?:external|ext|extern|externe?|spam|bulk)\]", re.IGNORECASE)
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
-_POSTNOMINAL = re.compile(
-    r"^(?:ph\.?d\.?|m\.?d\.?|mba|cpa|pmp|cfa|esq\.?|jr\.?|sr\.?|ii|iii|iv|msc|bsc|ma|ba|"
-    r"dipl\.?-?ing\.?|llm|acca|cima)$",
-    re.IGNORECASE,
-)
+_SUFFIXES = frozenset(CONSTANTS.suffix_acronyms) | EXTRA_POSTNOMINALS
+_GENERATIONAL = frozenset(CONSTANTS.suffix_not_acronyms)
 _SPACES = re.compile(r"\s+")
 # Longer strings are not names; nameparser is slow on long input.
 _MAX_NAME = 200
@@ -128,6 +128,15 @@ def split_name(full: str) -> tuple[str | None, str | None]:
     return first or None, family or None
 
 
+def is_postnominal(word: str) -> bool:
+    """ "CPA", "PhD", "Ph.D.", "Jr." - an acronym-cased professional or generational suffix."""
+    bare = word.replace(".", "")
+    if bare.lower() in _GENERATIONAL:
+        return True
+    capitals = sum(ch.isupper() for ch in bare)
+    return capitals >= 2 and bare.lower() in _SUFFIXES
+
+
 def _title_case(name: str) -> str:
     return " ".join(word.title() if word.isupper() else word for word in name.split(" "))
 
@@ -139,7 +148,7 @@ def _reorder_last_first(name: str) -> str:
     head, tail = (part.strip() for part in name.split(","))
     if not head or not tail:
         return head or tail
-    if _POSTNOMINAL.match(tail):
+    if is_postnominal(tail):
         return head
     if _is_cjk(head) and _is_cjk(tail):
         return head + tail

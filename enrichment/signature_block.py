@@ -1,0 +1,393 @@
+"""Find the sender's signature block at the end of the new text of a message.
+
+Contacts fill themselves from signatures, so a false positive is costly: a paragraph
+of body text read as a signature invents a job title, and a disclaimer read as one
+invents a company. A block is therefore only accepted at the end of the text, after
+footers are set aside, and only in one of three shapes, tried in this order:
+
+1. after the last delimiter ("-- ", a rule) or sign-off ("Best regards,") that is
+   followed by a signature-shaped block (short non-prose lines led by a name or a
+   contact line; after a delimiter also a block of title/company/address lines);
+2. a vCard (``BEGIN:VCARD`` ... ``END:VCARD``);
+3. without a marker, a trailing block opened by the sender's display name, or by a
+   name-shaped line followed by contact or title lines, or a one-line ``|`` signature.
+
+The block starts at its first field line and ends at its last one: it stops at a
+blank line unless the next paragraph holds contact/address/company lines, and at
+mobile footers, legal notices and register footers. A bare first name (or initials)
+that is followed, after a blank line, by a block spelling the name out is part of the
+closing, and the signature is that block. Only the last lines of the text
+are examined, so the work per message is bounded; the caller passes the sender's own
+new text (``quotes.split_reply``), never quoted history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from enrichment.people import clean_display_name
+from enrichment.signature_lines import (
+    ADDRESS_HINT,
+    LETTERS,
+    fold,
+    has_legal_form,
+    has_title_word,
+    is_attachment,
+    is_contact,
+    is_delimiter,
+    is_extension,
+    is_footer,
+    is_prose,
+    is_signoff,
+    segments,
+)
+from enrichment.signature_names import MAX_NAME, looks_like_name, name_score
+from enrichment.signature_words import AUTOMATED_LOCAL_PARTS
+
+MAX_SIG_LINES = 20
+NAME_MATCH = 80
+_TAIL_NONBLANK = 25
+_MAX_TAIL_LINES = 200
+_CONTACT_BLOCK = 8
+_SEPARATORS = "|│·•"
+_AUTOMATED_LOCAL = re.compile(
+    r"^(?:" + "|".join(map(re.escape, sorted(AUTOMATED_LOCAL_PARTS))) + r")(?:[-+._].*)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signature block as it appears in the text, and its character offset there."""
+
+    text: str
+    start: int
+
+
+_T = TypeVar("_T")
+
+
+class _memo(Generic[_T]):
+    """``functools.cached_property`` without its per-access lock (Python 3.11), which
+    costs more than most of the line tests it guards; instances are never shared."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    def __get__(self, obj: object, owner: type | None = None) -> _T:
+        value = self.func(obj)
+        obj.__dict__[self.name] = value
+        return value
+
+
+class _Line:
+    """One stripped line of the text's tail; each test runs at most once, and only if asked."""
+
+    def __init__(self, raw: str, offset: int) -> None:
+        self.text = raw.strip()
+        self.start = offset + len(raw) - len(raw.lstrip())
+
+    @_memo
+    def rule(self) -> bool:
+        return is_delimiter(self.text)
+
+    @_memo
+    def signoff(self) -> bool:
+        return is_signoff(self.text)
+
+    @_memo
+    def footer(self) -> bool:
+        return is_footer(self.text)
+
+    @_memo
+    def prose(self) -> bool:
+        return is_prose(self.text)
+
+    @_memo
+    def contact(self) -> bool:
+        return is_contact(self.text)
+
+    @_memo
+    def lead(self) -> str:
+        """The first segment: the whole line, or its head in "Name | Title | Company"."""
+        parts = segments(self.text)
+        return parts[0] if parts else ""
+
+    @_memo
+    def opens_with_name(self) -> bool:
+        """Led by a name, a bare first name included ("Tom", "-Joe")."""
+        return looks_like_name(self.lead.strip("-–—/ "), minimum=1)
+
+    @_memo
+    def title(self) -> bool:
+        return has_title_word(self.text)
+
+    @_memo
+    def address_or_company(self) -> bool:
+        return bool(ADDRESS_HINT.search(self.text) or has_legal_form(self.text))
+
+    @_memo
+    def evidence(self) -> bool:
+        """Contact, address, company or title: what makes a block more than a name."""
+        return self.contact or self.address_or_company or self.title
+
+    @_memo
+    def field(self) -> bool:
+        """Carries a signature field: not a rule, footer, sentence or image placeholder."""
+        text = self.text
+        if not text or text.startswith("[cid:") or text.lower().startswith("[image"):
+            return False
+        if self.rule or self.footer or self.prose:
+            return False
+        return bool(LETTERS.search(text)) or self.contact or is_extension(text)
+
+    @_memo
+    def separated(self) -> bool:
+        return any(sep in self.text for sep in _SEPARATORS)
+
+
+def _tail(text: str) -> list[_Line]:
+    """The last non-empty lines (and the blank lines between them), attachments not counted.
+
+    A signature sits at the end, so only the tail is examined (offsets are counted
+    back from the end); this bounds the work per message whatever the body's length.
+    """
+    tail: list[_Line] = []
+    end, count = len(text), 0
+    for line in reversed(text.split("\n")):
+        if count >= _TAIL_NONBLANK or len(tail) >= _MAX_TAIL_LINES:
+            break
+        end -= len(line)
+        tail.append(_Line(line, end))
+        end -= 1
+        stripped = line.strip()
+        count += bool(stripped) and not is_attachment(stripped)
+    tail.reverse()
+    return tail
+
+
+def _next_content(lines: list[_Line], i: int) -> int:
+    while i < len(lines) and not lines[i].text:
+        i += 1
+    return i
+
+
+def _block_end(lines: list[_Line], start: int) -> int:
+    """Index after the last field line of the signature starting at ``start``.
+
+    The block runs to a blank line, a delimiter or a footer; a following paragraph
+    joins only if it holds contact, address or company lines (two-paragraph layouts).
+    """
+    end, i = start, start
+    while i < len(lines) and i - start <= MAX_SIG_LINES:
+        line = lines[i]
+        if not line.text:
+            nxt = _next_content(lines, i)
+            if nxt >= len(lines) or not _contact_block(lines, nxt):
+                break
+            i = nxt
+            continue
+        if line.footer or (i > start and line.rule):
+            break
+        end = i + 1 if line.field else end
+        i += 1
+    return end
+
+
+def _contact_block(lines: list[_Line], i: int) -> bool:
+    block: list[_Line] = []
+    while i < len(lines) and lines[i].text and len(block) < _CONTACT_BLOCK:
+        block.append(lines[i])
+        i += 1
+    if any(line.footer or line.prose for line in block):
+        return False
+    return any(line.contact or line.address_or_company for line in block)
+
+
+def _vcard_end(lines: list[_Line], start: int) -> int:
+    for i in range(start, min(len(lines), start + 2 * MAX_SIG_LINES)):
+        if lines[i].text.upper() == "END:VCARD":
+            return i + 1
+    return start
+
+
+def _plausible(lines: list[_Line], start: int, end: int, strict: bool) -> bool:
+    """Signature-shaped: short non-prose lines, led by a name or a contact line.
+
+    After a delimiter (not ``strict``) a block led by something else still counts if it
+    carries contact, address, company or title lines; after a sign-off it does not, so
+    "Thanks,\\nThe Events Team" or a follow-up paragraph is not taken for a signature.
+    """
+    body = [line for line in lines[start:end] if line.text]
+    if not body or len(body) > MAX_SIG_LINES or body[0].signoff:
+        return False
+    if any(line.prose for line in body) or len(body[0].lead) > MAX_NAME:
+        return False
+    if body[0].opens_with_name or body[0].contact:
+        return True
+    return not strict and any(line.evidence for line in body)
+
+
+def _from_marker(lines: list[_Line], marker: int) -> tuple[int, int] | None:
+    start = _next_content(lines, marker + 1)
+    if start >= len(lines):
+        return None
+    if lines[start].text.upper() == "BEGIN:VCARD":
+        end = _vcard_end(lines, start)
+        return (start, end) if end > start else None
+    end = _block_end(lines, start)
+    strict = lines[marker].signoff
+    return (start, end) if end > start and _plausible(lines, start, end, strict) else None
+
+
+def _marker_signature(lines: list[_Line]) -> tuple[int, int] | None:
+    """The latest delimiter or sign-off line followed by a plausible signature block."""
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].rule or lines[i].signoff:
+            found = _from_marker(lines, i)
+            if found:
+                return found
+    return None
+
+
+def _vcard_block(lines: list[_Line]) -> tuple[int, int] | None:
+    for i, line in enumerate(lines):
+        if line.text.upper() == "BEGIN:VCARD":
+            end = _vcard_end(lines, i)
+            return (i, end) if end > i else None
+    return None
+
+
+def _clean_suffixes(lines: list[_Line]) -> tuple[list[bool], int]:
+    """``clean[e]``: below line ``e`` come only footers and at most two short taglines;
+    and the first line a trailing block may start at.
+
+    One backward pass that stops early: once two ordinary lines lie below, no line above
+    is clean, and a block cannot start at or above a prose line from there on (it could
+    neither skip that line nor contain it). So only the last lines are ever tested.
+    """
+    clean = [False] * (len(lines) + 1)
+    clean[len(lines)] = True
+    others, longest = 0, 0
+    for e in range(len(lines) - 1, -1, -1):
+        line = lines[e]
+        if line.text and not line.footer:
+            others, longest = others + 1, max(longest, len(line.text.split()))
+        if others > 2 or longest > 12:
+            return clean, _below_prose(lines, e)
+        clean[e] = True
+    return clean, 0
+
+
+def _below_prose(lines: list[_Line], e: int) -> int:
+    """The index after the last sentence at or above line ``e`` (footers are not sentences)."""
+    for p in range(e, -1, -1):
+        line = lines[p]
+        if line.text and not line.footer and line.prose:
+            return p + 1
+    return 0
+
+
+def _trailing_block(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
+    """Without a marker: a trailing block opened by the sender's name or a name + contacts."""
+    folded = fold(display) if display else ""
+    clean, first = _clean_suffixes(lines)
+    for i in range(first, len(lines)):
+        line = lines[i]
+        if not clean[min(len(lines), i + MAX_SIG_LINES + 1)] or not _may_open(line):
+            continue
+        named = bool(folded) and name_score(line.lead, folded) >= NAME_MATCH
+        if not named and not looks_like_name(line.lead):
+            continue
+        end = _block_end(lines, i)
+        if end <= i or not clean[end] or not _plausible(lines, i, end, strict=True):
+            continue
+        if named or line.separated or any(other.evidence for other in lines[i:end]):
+            return _extend_up(lines, i), end
+    return None
+
+
+def _may_open(line: _Line) -> bool:
+    """Short enough to be a name line (or a one-line signature), and no footer or prose."""
+    if not line.text or (len(line.text.split(maxsplit=8)) > 8 and not line.separated):
+        return False
+    return bool(line.lead) and len(line.lead) <= MAX_NAME and not line.footer and not line.prose
+
+
+def _extend_up(lines: list[_Line], start: int) -> int:
+    """Company and title lines written above the name (Japanese order: company, unit, name)."""
+    while start > 0:
+        above = lines[start - 1]
+        if not above.text or above.prose or above.signoff or above.rule or above.footer:
+            break
+        if not (has_legal_form(above.text) or above.title):
+            break
+        start -= 1
+    return start
+
+
+def _restated(lines: list[_Line], start: int, end: int) -> tuple[int, int]:
+    """The block to keep when a first name or initials close the text above it.
+
+    In "Cheers,\nIna\n\nIna Berg | Head of Community | ..." (or "adr" above "Ann D.
+    Reyes") the bare "Ina" belongs to the closing, and the signature is the block below
+    that spells the name out again.
+    """
+    nxt = _next_content(lines, start + 1)
+    if nxt == start + 1 or nxt >= len(lines) or lines[start].evidence:
+        return start, end
+    if not _spells_out(lines[start].lead, lines[nxt].lead):
+        return start, end
+    below = max(end, _block_end(lines, nxt))
+    return (nxt, below) if _plausible(lines, nxt, below, strict=True) else (start, end)
+
+
+def _spells_out(closing: str, name: str) -> bool:
+    """ "Ina" / "ib" and "Ina Berg": the first name again, or the initials of the name."""
+    short = fold(closing.strip("-–—/ ")).split()
+    full = fold(name).split()
+    if not short or len(full) <= len(short):
+        return False
+    initials = "".join(word[0] for word in full)
+    return short[0] in full or (len(short) == 1 and short[0] == initials)
+
+
+def is_automated(sender_email: str) -> bool:
+    """noreply@, notifications@, billing@ ...: machine mail carries no personal signature."""
+    local = sender_email.partition("@")[0] if "@" in sender_email else ""
+    return bool(_AUTOMATED_LOCAL.match(local))
+
+
+def _locate(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
+    """Marker, vCard, then trailing block; a block at the very end that spells out a bare
+    closing name further up wins ("Cheers,\n-Ann\n\nP.S. ...\n\nAnn Reyes\nCTO")."""
+    found = _marker_signature(lines) or _vcard_block(lines)
+    if found and any(line.evidence for line in lines[found[0] : found[1]]):
+        return found
+    trailing = _trailing_block(lines, display)
+    if not found or not trailing:
+        return found or trailing
+    below = trailing[0] >= found[1]
+    restated = below and _spells_out(lines[found[0]].lead, lines[trailing[0]].lead)
+    return trailing if restated else found
+
+
+def find_signature(
+    new_text: str, sender_name: str = "", sender_email: str = ""
+) -> Signature | None:
+    """Locate the sender's signature at the end of ``new_text`` (None if there is none)."""
+    if is_automated(sender_email or ""):
+        return None
+    lines = _tail(new_text or "")
+    display = clean_display_name(sender_name or "", sender_email or "")
+    found = _locate(lines, display)
+    if not found:
+        return None
+    start, end = _restated(lines, *found)
+    first, last = lines[start], lines[end - 1]
+    finish = last.start + len(last.text)
+    return Signature(text=new_text[first.start : finish], start=first.start)

@@ -1,0 +1,170 @@
+"""What one line of a message's tail is: a rule, a sign-off, a footer, prose, a contact line.
+
+Signature detection and field parsing both ask these questions of single lines (or of
+the ``|``/``·`` segments of a one-line signature). The answers rest on shape (length,
+capitalisation, digits, punctuation) and on the general vocabulary in
+``signature_words``; every pattern is compiled once and anchored or length-capped, so
+the cost per line is bounded whatever the input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from enrichment.phones import has_phone
+from enrichment.signature_words import (
+    ATTACHMENT_EXTENSIONS,
+    CJK_LEGAL_FORMS,
+    CJK_TITLES,
+    LEGAL_FORMS,
+    LEGAL_PHRASES,
+    MOBILE_FOOTER_PHRASES,
+    NOT_PERSON_WORDS,
+    REGISTER_PHRASES,
+    SIGNOFF_PHRASES,
+    STREET_WORDS,
+    TITLE_ACRONYMS,
+    TITLE_STEMS,
+    TITLE_WORDS,
+)
+from enrichment.web_links import EMAIL, has_web_address
+
+MAX_LINE = 120
+RULE_CHARS = "-_=~*#━─═＝・–—"
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# "-- ", a lone dash that autocorrect made of it ("—"), or a rule of three or more.
+_DELIMITER = re.compile(r"^(?:--|[–—]|(?:[-_=~*#━─═＝・–—] ?){3,})$")
+_SIGNOFF = re.compile(
+    r"^\s*(?:"
+    + "|".join(p for phrases in SIGNOFF_PHRASES.values() for p in phrases)
+    + r")\s*[,.!！。，、:;…~-]*\s*$",
+    re.IGNORECASE,
+)
+# Lower-case and case-sensitive on purpose: the caller lower-cases the line, and
+# case-insensitive alternations are several times slower on long disclaimer lines.
+_MOBILE_FOOTER = re.compile(r"^\s*(?:" + "|".join(MOBILE_FOOTER_PHRASES) + ")")
+_LEGAL = re.compile("|".join(LEGAL_PHRASES))
+_REGISTER = re.compile(r"\b(?:" + "|".join(REGISTER_PHRASES) + ")")
+_ATTACHMENT = re.compile(
+    r"^(?:-\s*|<<)[^<>]{1,120}\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")(?:>>)?$",
+    re.IGNORECASE,
+)
+_SEGMENT_SPLIT = re.compile(r"[|│]|(?<=\s)[•·](?=\s)")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_SENTENCE = re.compile(r"[。，、！？；]")
+_CJK_TITLE = re.compile("|".join(CJK_TITLES))
+_CJK_LEGAL_FORM = re.compile("|".join(map(re.escape, CJK_LEGAL_FORMS)))
+_TITLE_STEM = re.compile("|".join(TITLE_STEMS))
+_TOKEN_SPLIT = re.compile(r"[\s,;()（）]+")
+WORD_TOKENS = re.compile(r"[^\W\d_]+")
+LETTERS = re.compile(r"[^\W\d_]")
+DIGIT = re.compile(r"\d")
+ADDRESS_HINT = re.compile(
+    r"\d+\s+\w+.{0,60}?\b(?:" + "|".join(STREET_WORDS) + r")\b|\b\d{4,5}\s+[A-ZÀ-Þ]\w+|〒|"
+    r"\b[A-Z]{2}\s+\d{5}\b",
+    re.IGNORECASE,
+)
+# Internal extensions ("x3-6343", "ext. 4471", "*7086"): a short line that is only that.
+_EXTENSION = re.compile(r"^(?:(?:ext|x|#|\*)\.?\s*)\d[\d-]{2,6}$", re.IGNORECASE)
+
+
+def is_delimiter(line: str) -> bool:
+    """ "-- ", "--", "—" and rules of dashes, underscores, stars or CJK box characters."""
+    stripped = line.strip()
+    if not stripped or stripped[0] not in RULE_CHARS or len(stripped) > MAX_LINE:
+        return False
+    return bool(_DELIMITER.match(stripped))
+
+
+def is_signoff(line: str) -> bool:
+    """A closing phrase on its own line ("Best regards,", "Mit freundlichen Grüßen")."""
+    if len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
+        return False
+    return bool(_SIGNOFF.match(line.translate(_ZERO_WIDTH)))
+
+
+def is_footer(line: str) -> bool:
+    """Mobile footers, legal notices, register footers and attachment lists.
+
+    A legal word only counts on a long line or a short heading ("Disclaimer:"), so a
+    job title that contains one ("Legal Counsel") stays a signature line.
+    """
+    lower = line.strip().lower()
+    if not lower:
+        return False
+    if _MOBILE_FOOTER.match(lower) or _REGISTER.search(lower) or is_attachment(lower):
+        return True
+    return (len(lower) > 60 or len(lower.split()) <= 4) and bool(_LEGAL.search(lower))
+
+
+def is_attachment(line: str) -> bool:
+    """ " - report.pdf" / "<<deal.doc>>": attachment lists below the text (lower-case)."""
+    return line[:2] in ("- ", "-\t", "<<") and bool(_ATTACHMENT.match(line))
+
+
+def is_extension(line: str) -> bool:
+    """An internal phone extension alone on a line ("x3-6343", "ext. 4471", "*7086")."""
+    return len(line) <= 14 and bool(_EXTENSION.match(line.strip()))
+
+
+def is_contact(line: str) -> bool:
+    """Phone, email or web lines: the strongest evidence of a signature."""
+    return bool(EMAIL.search(line)) or has_phone(line) or has_web_address(line)
+
+
+def segments(line: str) -> list[str]:
+    """The parts of a one-line signature ("Name | Title · Company"), or the line itself."""
+    return [seg.strip() for seg in _SEGMENT_SPLIT.split(line.strip()) if seg.strip()]
+
+
+def is_prose(line: str) -> bool:
+    """Sentence-like body text, which a signature line never is.
+
+    Sentences carry many lower-case words (or CJK sentence punctuation); titles,
+    company names and addresses are mostly capitalised, however long. One-line
+    signatures ("Name | Title | Company | Phone") are judged segment by segment.
+    """
+    stripped = line.strip()
+    if len(stripped) > MAX_LINE or stripped.endswith(("?", "？")):
+        return True
+    if CJK.search(stripped):
+        return len(stripped) >= 12 and bool(_CJK_SENTENCE.search(stripped))
+    return any(_is_prose_segment(seg) for seg in segments(stripped))
+
+
+def _is_prose_segment(segment: str) -> bool:
+    words = [word for word in segment.split() if LETTERS.search(word)]
+    lower = sum(1 for word in words if word[:1].islower() and word.isalpha())
+    return (len(words) >= 7 and lower >= 4) or len(words) > 14
+
+
+def has_legal_form(text: str) -> bool:
+    """Names a company by its legal form ("GmbH", "Inc.", "株式会社")."""
+    if _CJK_LEGAL_FORM.search(text):
+        return True
+    return any(tok.rstrip(".") in LEGAL_FORMS for tok in _TOKEN_SPLIT.split(text))
+
+
+def has_title_word(text: str) -> bool:
+    """Job-title vocabulary in any of the supported languages (a set lookup per word)."""
+    if CJK.search(text) and _CJK_TITLE.search(text):
+        return True
+    words = WORD_TOKENS.findall(text)
+    if any(word in TITLE_ACRONYMS or word.lower() in TITLE_WORDS for word in words):
+        return True
+    return bool(_TITLE_STEM.search(text.lower()))
+
+
+def not_person(text: str) -> bool:
+    """Has a word that marks a role or an organisation ("Support", "Billing", "Team")."""
+    return any(word.lower() in NOT_PERSON_WORDS for word in WORD_TOKENS.findall(text))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form ("Müller" -> "muller")."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,0 +1,111 @@
+"""Is a signature line a person's name, and what is the name without its decorations?
+
+A name line is short, has no digits or contact characters, and consists of capitalised
+words that are not title, company or greeting vocabulary; a CJK name is two to four
+ideographs (or family + space + given) with an optional romanised variant. Honorifics,
+pronouns and post-nominals are decorations: post-nominals are recognised with
+nameparser's list of professional suffixes, but only when written as an acronym
+("CPA", "PhD"), so the surname "Ma" is not mistaken for the degree "MA".
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from enrichment.people import is_postnominal
+from enrichment.signature_lines import (
+    CJK,
+    DIGIT,
+    fold,
+    has_legal_form,
+    has_title_word,
+    is_signoff,
+    not_person,
+)
+from enrichment.signature_words import (
+    CJK_UNIT_ENDINGS,
+    GREETING_PHRASES,
+    HONORIFICS,
+    NOT_NAME_WORDS,
+)
+from enrichment.web_links import has_web_address
+
+MAX_NAME = 60
+_IDEOGRAPH = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A CJK name (2-4 ideographs, or family + space + given), optionally followed by a
+# romanised variant in brackets or after a space: "李明", "高橋 直子（Naoko Takahashi）".
+_CJK_NAME = re.compile(
+    rf"^([{_IDEOGRAPH}]{{1,3}} [\u3040-\u30ff{_IDEOGRAPH}]{{1,4}}|[{_IDEOGRAPH}]{{2,4}})"
+    r"\s*(?:[(（][^()（）]*[)）])?\s*[A-Za-z .'-]*$"
+)
+_GREETING = re.compile(r"^(?:" + "|".join(GREETING_PHRASES) + r")\b", re.IGNORECASE)
+_NOT_IN_NAMES = frozenset("@:_/=<>#[]{}\\%$+")
+_PAREN = re.compile(r"[(（][^()（）]*[)）]")
+_NON_NAME_CHARS = re.compile(r"[^\w\s.'’\-]")
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’\-]*\.?|[a-z]{1,3}|[A-Z]\.)$")
+
+
+def strip_decoration(text: str) -> str:
+    """Drop pronouns and other parentheses, honorifics, post-nominals and emoji."""
+    words = _NON_NAME_CHARS.sub(" ", _PAREN.sub(" ", text)).split()
+    while len(words) > 2 and is_postnominal(words[-1]):
+        words.pop()
+    while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
+        words.pop(0)
+    return " ".join(words).strip(" -.,")
+
+
+def cjk_name(text: str) -> str | None:
+    """The native-script name of a CJK name line, without a romanised variant."""
+    match = _CJK_NAME.match(text.strip())
+    if not match or has_legal_form(text) or is_signoff(text):
+        return None
+    name = match.group(1)
+    return None if has_title_word(name) or name.endswith(CJK_UNIT_ENDINGS) else name
+
+
+def looks_like_name(text: str, minimum: int = 2) -> bool:
+    """2-4 capitalised words without digits (or a CJK name): a person, not a title.
+
+    ``minimum=1`` also accepts a bare first name, which is only safe right after a
+    sign-off ("Thanks,\\nTom"). Cheap shape tests run before the big word lists.
+    """
+    if len(text) > MAX_NAME or DIGIT.search(text):
+        return False
+    if any(ch in _NOT_IN_NAMES for ch in _PAREN.sub(" ", text)):
+        return False
+    if CJK.search(text):
+        return cjk_name(text) is not None
+    if text.rstrip().endswith((",", ":")):
+        return False
+    words = strip_decoration(text).split()
+    if not minimum <= len(words) <= 4 or not all(_NAME_WORD.match(w) for w in words):
+        return False
+    if any(w.lower() in NOT_NAME_WORDS for w in words) or has_web_address(text):
+        return False
+    if has_title_word(text) or has_legal_form(text) or is_signoff(text):
+        return False
+    return not (_GREETING.match(text) or not_person(text))
+
+
+def _normal_case(word: str) -> str:
+    """ "MOREAU" -> "Moreau", "JEAN-LUC" -> "Jean-Luc"; initials and mixed case stay."""
+    if len(word) > 1 and word.isupper() and word.replace(".", "").isalpha():
+        return "-".join(part.capitalize() for part in word.split("-"))
+    return word
+
+
+def clean_name(text: str) -> str | None:
+    """The name as a contact shows it: decorations removed, capitals in normal case."""
+    cjk = cjk_name(text) if CJK.search(text) else None
+    if cjk:
+        return cjk
+    words = strip_decoration(text).split()
+    return " ".join(_normal_case(w) for w in words) or None
+
+
+def name_score(candidate: str, folded_display: str) -> float:
+    """0-100: how well a line matches the (folded) display name, word order ignored."""
+    return float(fuzz.token_set_ratio(fold(strip_decoration(candidate)), folded_display))
