@@ -18,7 +18,7 @@ the fields it lists in ``fields_labeled`` (every key of ``fields`` when absent).
 
 What syncd is asked. Exactly what ``syncd parse --json`` composes
 (``syncd/cli/parse.py``): ``connectors.rfc822.parse_message`` on the bytes, then
-``describe(plan_message(msg, ctx), read_body(msg))`` with the default configuration
+``describe(plan_message(msg, ctx), read_body(msg), ctx)`` with the default configuration
 at ``visibility: full``; ``read_body`` is ``enrichment.mime.body_text`` ->
 ``enrichment.quotes.split_reply`` -> ``enrichment.signature.find_signature`` ->
 ``parse_signature``. Its reply is ``reply_text`` up to where ``signature`` starts.
@@ -69,7 +69,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,7 @@ from eval_scoring import (
     ROWS,
     Prediction,
     Tally,
+    content_lines,
     row_values,
     score_case,
     scored_counts,
@@ -171,7 +172,7 @@ def default_context() -> Context:
 def syncd_predict(case: Case, ctx: Context, produced: set[str]) -> Prediction:
     """``syncd parse --json``'s answer; adds the field names it printed to ``produced``."""
     plan = plan_message(case.message, ctx)
-    report = describe(plan, read_body(case.message))
+    report = describe(plan, read_body(case.message), ctx)
     new_text: str = report["reply_text"] or ""
     signature: str | None = report["signature"]
     reply = new_text[: new_text.rfind(signature)] if signature else new_text
@@ -188,6 +189,29 @@ def syncd_predict(case: Case, ctx: Context, produced: set[str]) -> Prediction:
         full = fields.get("full_name")
         fields["given_name"], fields["family_name"] = split_name(full) if full else (None, None)
     return Prediction(new_text, reply, signature, fields)
+
+
+_CONTACT_FIELDS = ("job_title", "company", "department", "phones", "emails", "website",
+                   "linkedin", "twitter", "address")
+
+
+def closing_name_as_body(column: Column) -> Column:
+    """syncd's answers under the public sets' convention for a bare closing name.
+
+    The signature corpus (syncd's rule) calls "Thanks,\nKate" a signature "Kate";
+    Quagga labels that name as part of the reply and forge puts the whole closing in
+    the signature. This column moves a signature that is one line with no contact
+    field into the reply (and so reads no fields from it), so both conventions are
+    shown; nothing else changes.
+    """
+    answers: dict[str, Prediction] = {}
+    for case_id, got in column.answers.items():
+        lines = content_lines(got.signature)
+        bare = len(lines) == 1 and not any(got.fields.get(f) for f in _CONTACT_FIELDS)
+        answers[case_id] = replace(got, reply=f"{got.reply}\n{got.signature}",
+                                   signature=None, fields={}) if bare else got
+    return Column(f"{SYNCD} (closing name as body)", column.parts, answers,
+                  ["a one-line signature without contact fields scored as reply text"])
 
 
 def syncd_column(cases: list[Case]) -> Column:
@@ -363,6 +387,7 @@ def main() -> None:
     by_folder = {folder: load_cases(args.corpus, folder) for folder in args.folders}
     cases = [case for folder_cases in by_folder.values() for case in folder_cases]
     columns = [syncd_column(cases)]
+    columns.append(closing_name_as_body(columns[0]))
     problems: list[str] = []
     if not args.no_others:
         others, problems = other_columns(cases, args.others_venv)

@@ -341,8 +341,11 @@ def _facts(sender: str | None, participants: tuple[Participant, ...],
 
 
 def _signature_facts(sender: str, fields: Fields) -> list[Fact]:
-    found = [("contact", "full_name", fields.full_name), ("contact", "job_title",
-             fields.job_title), ("contact", "linkedin", fields.linkedin),
+    found = [("contact", "full_name", fields.full_name),
+             ("contact", "job_title", fields.job_title),
+             ("contact", "department", fields.department),
+             ("contact", "linkedin", fields.linkedin), ("contact", "twitter", fields.twitter),
+             ("contact", "address", fields.address),
              ("account", "name", fields.company), ("account", "website", fields.website)]
     facts = [Fact(sender, subject, name, storable(value)[:500], "signature", 0.7)
              for subject, name, value in found if value]

@@ -90,7 +90,8 @@ def test_export_jsonl_contract(synced: Path) -> None:
                 syncd(synced, "export", "contacts", "--format", "jsonl").stdout.splitlines()]
     megan = next(c for c in contacts if not c["is_internal"])
     assert set(megan) >= {"id", "full_name", "given_name", "family_name", "emails", "phones",
-                          "job_title", "account", "is_internal", "first_seen_at",
+                          "job_title", "seniority", "department", "account", "is_internal",
+                          "first_seen_at",
                           "last_interaction_at", "interaction_count"}
     assert megan["emails"] == ["megan@harborview-analytics.com"]
     assert megan["phones"] == ["+14155550123"]
@@ -125,9 +126,21 @@ def test_parse_prints_what_the_pipeline_makes(tmp_path: Path, synced: Path) -> N
     assert "earlier text" in report["quoted_text"]
     assert report["signature"].startswith("Megan Whitfield")
     assert report["fields"]["job_title"] == "Head of Operations"
+    assert (report["fields"]["given_name"], report["fields"]["family_name"]) == (
+        "Megan", "Whitfield")
+    assert report["fields"]["phones"] == [{"number_e164": "+14155550123", "kind": "work"}]
+    assert (report["seniority"], report["department"]) == ("vp", "operations")
+    assert report["role_address"] is False
     assert report["direction"] == "inbound" and report["automated"] is False
     decisions = {d["email"]: d["outcome"] for d in report["decisions"]}
     assert decisions == {"megan@harborview-analytics.com": "contact", ALICE: "internal"}
+
+
+def test_parse_says_when_the_sender_is_a_role_address(tmp_path: Path, synced: Path) -> None:
+    eml = tmp_path / "role.eml"
+    eml.write_bytes(mail("sales@harborview-analytics.com", [ALICE], body="Hi.\n"))
+    report = json.loads(syncd(synced, "parse", str(eml), "--json").stdout)
+    assert report["role_address"] is True and report["automated"] is False
 
 
 def test_db_upgrade_is_idempotent(synced: Path) -> None:

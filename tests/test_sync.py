@@ -9,6 +9,7 @@ from __future__ import annotations
 import mailbox
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from syncd.db.models import (
     ContactEmail,
     Interaction,
     InteractionSource,
+    Observation,
     Quarantine,
     SeenAddress,
     Source,
@@ -83,6 +85,7 @@ def test_maildir_first_run_captures_the_right_things(make_app: Any, tmp_path: Pa
         assert megan["full_name"] == "Megan Whitfield"
         assert (megan["given_name"], megan["family_name"]) == ("Megan", "Whitfield")
         assert megan["job_title"] == "VP Sales"
+        assert (megan["seniority"], megan["department"]) == ("vp", "sales")
         assert megan["phones"] == ["+14155550123"]
         assert megan["account"]["domains"] == ["harborview-analytics.com"]
         assert megan["interaction_count"] == 2
@@ -334,3 +337,53 @@ def test_a_held_lease_makes_the_run_wait_and_a_dead_holder_is_replaced(
     gone.wait()
     hold(f"{socket.gethostname()}:{gone.pid}")  # a process of this host that has exited
     assert run_source(app, app.config.source("m")).status == "ok"
+
+
+def signed(title: str, message_id: str, day: int) -> bytes:
+    return mail("megan@harborview-analytics.com", [ALICE], message_id=message_id,
+                names={"megan@harborview-analytics.com": "Megan Whitfield"},
+                date=datetime(2026, 3, day, 9, 0, tzinfo=UTC),
+                body=f"Hi Alice,\n\nsee you then.\n\nBest regards,\nMegan Whitfield\n{title}\n"
+                     "Harborview Analytics\n+1 415 555 0123\n")
+
+
+def megan(app: App) -> dict[str, Any]:
+    with session_scope(app.sessions) as session:
+        return next(c for c in read.contacts(session, internal=None)
+                    if c["emails"] == ["megan@harborview-analytics.com"])
+
+
+def test_a_newer_signature_updates_a_field_and_keeps_the_old_one(make_app: Any,
+                                                                  tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    put_maildir(root, signed("Sales Manager", "<s1@harborview>", 2))
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(root), "owner": ALICE}])
+    sync(app, "m")
+    assert (megan(app)["job_title"], megan(app)["seniority"]) == ("Sales Manager", "manager")
+    put_maildir(root, signed("Director of Finance", "<s2@harborview>", 9))
+    sync(app, "m")
+    now = megan(app)
+    assert (now["job_title"], now["seniority"], now["department"]) == (
+        "Director of Finance", "director", "finance")
+    with session_scope(app.sessions) as session:
+        titles = set(session.execute(select(Observation.value).where(
+            Observation.subject_id == now["id"], Observation.field == "job_title")).scalars())
+    assert titles == {"Sales Manager", "Director of Finance"}
+
+
+def test_a_field_set_by_hand_is_never_overwritten(make_app: Any, tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    put_maildir(root, signed("Sales Manager", "<s1@harborview>", 2))
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(root), "owner": ALICE}])
+    sync(app, "m")
+    with session_scope(app.sessions) as session:  # what an edit in the CRM records
+        moment = datetime(2026, 3, 5, tzinfo=UTC)
+        session.add(Observation(subject_type="contact", subject_id=megan(app)["id"],
+                                field="job_title", value="Chief Sales Officer",
+                                method="manual", confidence=1.0, first_seen_at=moment,
+                                last_seen_at=moment))
+    put_maildir(root, signed("Director of Finance", "<s2@harborview>", 9))
+    sync(app, "m", full=True)
+    now = megan(app)
+    assert (now["job_title"], now["seniority"], now["department"]) == (
+        "Chief Sales Officer", "c-level", "sales")

@@ -84,7 +84,9 @@ def contacts_show(contact_id: int, limit: Limit = 50) -> None:
     console.print(f"[bold]{contact['full_name'] or contact['emails'][0]}[/]  #{contact['id']}")
     account = contact["account"]
     details = {"emails": ", ".join(contact["emails"]), "phones": ", ".join(contact["phones"]),
-               "title": contact["job_title"], "account": account["name"] if account else None,
+               "title": contact["job_title"], "seniority": contact["seniority"],
+               "department": contact["department"],
+               "account": account["name"] if account else None,
                "colleague": "yes" if contact["is_internal"] else None,
                "first seen": when(contact["first_seen_at"]),
                "interactions": contact["interaction_count"]}

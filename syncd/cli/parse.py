@@ -14,6 +14,10 @@ from typing import Annotated, Any
 import typer
 
 from connectors.rfc822 import parse_message
+from enrichment.addresses import local_part_of
+from enrichment.people import split_name
+from enrichment.signature import Fields
+from enrichment.titles import department, seniority
 from syncd.cli.app import app, console, state
 from syncd.cli.render import to_json
 from syncd.config import config_model
@@ -36,7 +40,8 @@ def parse(
     except BadItemError as exc:
         console.print(f"[red]{file}: not a message: {exc}[/]", highlight=False)
         raise typer.Exit(1) from exc
-    report = describe(plan_message(message, _context(owner)), read_body(message))
+    context = _context(owner)
+    report = describe(plan_message(message, context), read_body(message), context)
     if as_json:
         print(to_json(report))
         return
@@ -63,17 +68,35 @@ def _context(owner: str | None) -> Context:
                    load_lists(config.lists))
 
 
-def describe(plan: MessagePlan, reading: Reading) -> dict[str, Any]:
+def describe(plan: MessagePlan, reading: Reading, context: Context) -> dict[str, Any]:
+    """The report: what the message says of its sender, then what the pipeline does."""
+    sender = plan.participants[0].email if plan.participants and \
+        plan.participants[0].role == "from" else None
+    fields = _fields(reading.fields)
+    title = fields["job_title"] if fields else None
     return {
+        "reply_text": reading.new_text, "signature": reading.signature, "fields": fields,
+        "seniority": seniority(title),
+        "department": (fields or {}).get("department") or department(title),
+        "automated": plan.automated is not None, "automated_reason": plan.automated,
+        "role_address": bool(sender) and context.lists.is_role(local_part_of(sender or "")),
         "key": plan.key, "thread_key": plan.thread_key, "occurred_at": plan.occurred_at,
         "subject": plan.subject, "direction": plan.direction,
-        "automated": plan.automated is not None, "automated_reason": plan.automated,
         "skipped": asdict(plan.skipped) if plan.skipped else None,
-        "reply_text": reading.new_text, "quoted_text": reading.quoted,
-        "signature": reading.signature,
-        "fields": asdict(reading.fields) if reading.fields else None,
+        "quoted_text": reading.quoted,
         "participants": [{"email": p.email, "role": p.role, "name": p.name}
                          for p in plan.participants],
         "decisions": [asdict(d) for d in plan.decisions],
         "observations": [asdict(f) for f in plan.facts],
     }
+
+
+def _fields(fields: Fields | None) -> dict[str, Any] | None:
+    """The signature's fields with the name split and phones as ``number_e164``."""
+    if fields is None:
+        return None
+    given, family = split_name(fields.full_name) if fields.full_name else (None, None)
+    out = asdict(fields)
+    out.update(given_name=given, family_name=family,
+               phones=[{"number_e164": p.e164, "kind": p.kind} for p in fields.phones])
+    return out

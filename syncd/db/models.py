@@ -100,6 +100,10 @@ class Contact(Base):
     given_name: Mapped[str | None] = mapped_column(String(150))
     family_name: Mapped[str | None] = mapped_column(String(150))
     job_title: Mapped[str | None] = mapped_column(String(300))
+    seniority: Mapped[str | None] = mapped_column(String(20))
+    """c-level, vp, director, manager or individual: from the winning job title."""
+    department: Mapped[str | None] = mapped_column(String(100))
+    """A signed department, else the function the winning job title names."""
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

@@ -17,11 +17,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from enrichment.people import split_name
+from enrichment.titles import department, seniority
 from syncd.db.models import Account, Contact, Observation
 from syncd.store.upsert import chunks
 
 MANUAL = "manual"
-CONTACT_FIELDS = ("full_name", "job_title")
+CONTACT_FIELDS = ("full_name", "job_title", "department")
 ACCOUNT_FIELDS = ("name",)
 
 
@@ -53,22 +54,28 @@ def refresh_contacts(session: Session, ids: set[int]) -> None:
     for chunk in chunks(sorted(ids)):
         derived = _derive(session, "contact", chunk, CONTACT_FIELDS)
         current = {row.id: row for row in session.execute(
-            select(Contact.id, Contact.full_name, Contact.given_name, Contact.family_name,
-                   Contact.job_title).where(Contact.id.in_(chunk)))}
+            select(Contact.id, Contact.full_name, Contact.job_title, Contact.seniority,
+                   Contact.department).where(Contact.id.in_(chunk)))}
         for contact_id, fields in derived.items():
             row = current.get(contact_id)
-            if row is not None and (row.full_name, row.job_title) != (
-                    fields.get("full_name"), fields.get("job_title")):
-                changed.append({"id": contact_id, **_contact_values(fields)})
+            values = _contact_values(fields)
+            if row is not None and any(getattr(row, k) != values[k] for k in _COMPARED):
+                changed.append({"id": contact_id, **values})
     if changed:
         session.execute(update(Contact), changed)
 
 
+_COMPARED = ("full_name", "job_title", "seniority", "department")
+
+
 def _contact_values(fields: dict[str, str]) -> dict[str, Any]:
-    full_name = fields.get("full_name")
+    """The stored fields; seniority and department follow the winning title, so a
+    title set by hand moves them too (a signed department still wins)."""
+    full_name, title = fields.get("full_name"), fields.get("job_title")
     given, family = split_name(full_name) if full_name else (None, None)
     return {"full_name": full_name, "given_name": given, "family_name": family,
-            "job_title": fields.get("job_title")}
+            "job_title": title, "seniority": seniority(title),
+            "department": fields.get("department") or department(title)}
 
 
 def refresh_accounts(session: Session, ids: set[int]) -> None:
