@@ -9,7 +9,7 @@ explained and undone, and makes the result independent of the order mail arrives
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -48,21 +48,37 @@ def _rank(candidate: Candidate) -> tuple[bool, float, datetime, str]:
             candidate.value)
 
 
-def refresh_contacts(session: Session, ids: set[int]) -> None:
-    """Recompute the derived fields of ``ids``; one bulk UPDATE for those that changed."""
+Seen = Mapping[int, set[tuple[str, str]]]
+"""Per contact or account, the (field, value) pairs a batch observed."""
+
+
+def refresh_contacts(session: Session, ids: set[int], seen: Seen) -> None:
+    """Recompute the derived fields of ``ids``; one bulk UPDATE for those that changed.
+
+    A contact whose batch only saw its current values again is skipped: a repeated
+    sighting makes the winner stronger, never another value the winner. Most mail
+    comes from people already known with the same signature, so this is most of them.
+    """
     changed: list[dict[str, Any]] = []
     for chunk in chunks(sorted(ids)):
-        derived = _derive(session, "contact", chunk, CONTACT_FIELDS)
         current = {row.id: row for row in session.execute(
             select(Contact.id, Contact.full_name, Contact.job_title, Contact.seniority,
                    Contact.department).where(Contact.id.in_(chunk)))}
-        for contact_id, fields in derived.items():
-            row = current.get(contact_id)
+        stale = [i for i in chunk if i in current and _news(current[i], seen.get(i))]
+        for contact_id, fields in _derive(session, "contact", stale, CONTACT_FIELDS).items():
             values = _contact_values(fields)
-            if row is not None and any(getattr(row, k) != values[k] for k in _COMPARED):
+            if any(getattr(current[contact_id], k) != values[k] for k in _COMPARED):
                 changed.append({"id": contact_id, **values})
     if changed:
         session.execute(update(Contact), changed)
+
+
+def _news(row: Any, seen: set[tuple[str, str]] | None) -> bool:
+    """Whether the batch saw a value of a derived field other than the current one."""
+    if seen is None:
+        return True
+    return any(field in CONTACT_FIELDS and getattr(row, field) != value
+               for field, value in seen)
 
 
 _COMPARED = ("full_name", "job_title", "seniority", "department")
@@ -78,12 +94,15 @@ def _contact_values(fields: dict[str, str]) -> dict[str, Any]:
             "department": fields.get("department") or department(title)}
 
 
-def refresh_accounts(session: Session, ids: set[int]) -> None:
+def refresh_accounts(session: Session, ids: set[int], seen: Seen) -> None:
+    """As :func:`refresh_contacts`, for the account name."""
     changed: list[dict[str, Any]] = []
     for chunk in chunks(sorted(ids)):
-        derived = _derive(session, "account", chunk, ACCOUNT_FIELDS)
         current = dict(session.execute(select(Account.id, Account.name)
                                        .where(Account.id.in_(chunk))).all())
+        stale = [i for i in chunk if i in current and (
+            i not in seen or any(f == "name" and v != current[i] for f, v in seen[i]))]
+        derived = _derive(session, "account", stale, ACCOUNT_FIELDS)
         changed += [{"id": account_id, "name": fields["name"]}
                     for account_id, fields in derived.items()
                     if fields.get("name") and current.get(account_id) != fields["name"]]

@@ -28,7 +28,7 @@ from syncd.db.models import (
     UtcDateTime,
 )
 from syncd.pipeline import Decision, MessagePlan
-from syncd.store.derive import refresh_accounts, refresh_contacts
+from syncd.store.derive import Seen, refresh_accounts, refresh_contacts
 from syncd.store.people import Person, ensure_people, record_decisions
 from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
 
@@ -75,8 +75,9 @@ def write_batch(session: Session, source_id: int, plans: Sequence[MessagePlan], 
     stats.new_contacts, stats.new_accounts = people.new_contacts, people.new_accounts
     record_decisions(session, source_id, _decisions(kept, written), now)
     touched = _store_facts(session, source_id, kept, written, people.by_email)
-    refresh_contacts(session, touched[0] | people.created_contacts)
-    refresh_accounts(session, touched[1] | people.created_accounts)
+    contacts_seen, accounts_seen = touched
+    refresh_contacts(session, contacts_seen.keys() | people.created_contacts, contacts_seen)
+    refresh_accounts(session, accounts_seen.keys() | people.created_accounts, accounts_seen)
     stats.quarantined = _quarantine(session, source_id, bad, now)
     stats.deleted = _mark_deleted(session, source_id, deletions, now)
     _advance(session, source_id, cursor, len(kept), kept)
@@ -172,7 +173,9 @@ def _decisions(plans: Iterable[MessagePlan],
 
 def _store_facts(session: Session, source_id: int, plans: Sequence[MessagePlan],
                  written: dict[str, Written],
-                 by_email: dict[str, tuple[int, int | None]]) -> tuple[set[int], set[int]]:
+                 by_email: dict[str, tuple[int, int | None]]) -> tuple[Seen, Seen]:
+    """Upsert the batch's observations; returns what each contact and account was
+    seen with, so that only those with news are derived again."""
     rows: dict[tuple[str, int, str, str, str], dict[str, Any]] = {}
     phones: list[dict[str, Any]] = []
     for plan in plans:
@@ -189,9 +192,10 @@ def _store_facts(session: Session, source_id: int, plans: Sequence[MessagePlan],
                                "kind": fact.field.removeprefix("phone_")})
     _upsert_observations(session, list(rows.values()))
     insert_ignore(session, ContactPhone, phones, ["contact_id", "e164"])
-    contacts = {key[1] for key in rows if key[0] == "contact"}
-    accounts = {key[1] for key in rows if key[0] == "account"}
-    return contacts, accounts
+    seen: dict[str, dict[int, set[tuple[str, str]]]] = {"contact": {}, "account": {}}
+    for subject, subject_id, name, value, _ in rows:
+        seen[subject].setdefault(subject_id, set()).add((name, value))
+    return seen["contact"], seen["account"]
 
 
 def _merge_fact(rows: dict[tuple[str, int, str, str, str], dict[str, Any]],
