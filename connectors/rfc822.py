@@ -253,7 +253,8 @@ def _param(params: str, name: str) -> str | None:
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
-        return _QUOTED_PAIR.sub(r"\1", value[1:-1])
+        inner = value[1:-1]
+        return _QUOTED_PAIR.sub(r"\1", inner) if "\\" in inner else inner
     return value.strip('"')
 
 

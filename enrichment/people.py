@@ -133,8 +133,7 @@ def is_postnominal(word: str) -> bool:
     bare = word.replace(".", "")
     if bare.lower() in _GENERATIONAL:
         return True
-    capitals = sum(ch.isupper() for ch in bare)
-    return capitals >= 2 and bare.lower() in _SUFFIXES
+    return bare.lower() in _SUFFIXES and sum(ch.isupper() for ch in bare) >= 2
 
 
 def _title_case(name: str) -> str:
@@ -155,11 +154,14 @@ def _reorder_last_first(name: str) -> str:
     return f"{tail} {head}"
 
 
+@lru_cache(maxsize=256)
 def clean_display_name(name: str, email: str) -> str | None:
     """Turn a raw ``From`` display name into "Given Family", or None if it names no one.
 
     Mailing lists and gateways decorate names ("(via Group)", "[EXTERNAL]"), and many
     clients send the address itself as the name; neither must become a contact name.
+    Cached: signature search and field reading both ask it of each message's sender, and
+    senders write again.
     """
     text = _SPACES.sub(" ", _TAG.sub(" ", name or "")).strip(_WRAPPER)
     text = _VIA.sub("", text).rstrip()

@@ -58,7 +58,7 @@ _INTERNATIONAL = re.compile(r"\+\s?\d[\d\s().\-/]{6,}\d")
 
 def has_phone(line: str) -> bool:
     """A run of at least seven digits in phone punctuation (cheap pre-check for the matcher)."""
-    return any(sum(ch.isdigit() for ch in m.group()) >= 7 for m in _HINT.finditer(line))
+    return any(sum(map(str.isdigit, m.group())) >= 7 for m in _HINT.finditer(line))
 
 
 _COUNTRIES = {name: region for region, names in COUNTRY_NAMES.items() for name in names.split("|")}

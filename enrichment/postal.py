@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable
 
 from enrichment.phones import has_phone
-from enrichment.signature_lines import CJK, DIGIT, segments
+from enrichment.signature_lines import DIGIT, has_cjk, segments
 from enrichment.signature_words import COUNTRY_NAMES, STREET_WORDS
-from enrichment.web_links import EMAIL, has_web_address
+from enrichment.web_links import has_email, has_web_address
 
 _MAX_PART = 80
 _POSTAL_CODE = re.compile(
@@ -61,7 +61,7 @@ _COUNTRIES = frozenset(name for names in COUNTRY_NAMES.values() for name in name
 
 
 def _is_anchor(text: str) -> bool:
-    if CJK.search(text):
+    if has_cjk(text):
         return bool(_CJK_ADDRESS.search(text))
     return bool(_POSTAL_CODE.search(text) or _PO_BOX.search(text) or _NUMBERED_STREET.search(text))
 
@@ -73,7 +73,7 @@ def _is_part(text: str) -> bool:
 
 def _usable(text: str) -> bool:
     """Not too long, and no email, web address or phone number (postal codes aside)."""
-    if len(text) > _MAX_PART or EMAIL.search(text) or has_web_address(text):
+    if len(text) > _MAX_PART or has_email(text) or has_web_address(text):
         return False
     return not has_phone(_LONG_CODES.sub(" ", text))
 

@@ -17,18 +17,16 @@ import re
 # the per-line regex work bounded on pathological input.
 _MAX_MARKER_LEN = 400
 _HEADER_WINDOW = 6
-# Every marker line holds one of these, or precedes a line that ends with a colon, is
-# quoted, or is a Notes date line; a scan may skip any other line untested.
-MARKER_CHARS = frozenset(":：/>-_=*")
+_LEAD_MARKS = frozenset("-_=*>")
 
 # "geschrieben"/"geschreven" end the Open-Xchange form "X hat am 3. März geschrieben:".
 _VERBS = (
     r"wrote|writes|schrieb|geschrieben|schreef|geschreven|a\s+écrit|escribió|escreveu|"
     r"ha\s+scritto|scrisse|skrev|kirjoitti|napisał|написал[аи]?|yazdı"
 )
-_ATTRIBUTION_END = re.compile(
-    rf"(?:{_VERBS}|写道|寫道|のメッセージ)\s*[:：]\s*$|<[^<>\s@]+@[^<>\s]+>\)?\s*[:：]\s*$",
-    re.IGNORECASE,
+# What an attribution ends with before its colon: a verb (at most two words) or an address.
+_ATTRIBUTION_TAIL = re.compile(
+    rf"(?:{_VERBS}|写道|寫道|のメッセージ)$|<[^<>\s@]+@[^<>\s]+>\)?$", re.IGNORECASE
 )
 _BARE_VERB = re.compile(rf"\s(?:{_VERBS})$", re.IGNORECASE)
 _OPENER = re.compile(
@@ -56,7 +54,7 @@ _START_KEYS = re.compile(rf"^(?:{_FROM_KEYS}|to|sent|date|an|à|para|aan|a)$", r
 
 # Dashed separators (Outlook, Gmail, Yahoo, Thunderbird) and Apple Mail's forward line.
 _SEPARATOR = re.compile(
-    r"^[-_=*]{2,} ?(?:original\s+message|forwarded\s+message|forwarded\s+by|"
+    r"^[-_=*]{2,}+ ?(?:original\s+message|forwarded\s+message|forwarded\s+by|"
     r"weitergeleitete\s+nachricht|ursprüngliche\s+nachricht|message\s+d['’]origine|"
     r"message\s+transféré|message\s+transmis|mensaje\s+original|mensaje\s+reenviado|"
     r"oorspronkelijk\s+bericht|doorgestuurd\s+bericht|messaggio\s+originale|"
@@ -90,9 +88,33 @@ def is_quote(line: str) -> bool:
     return line.lstrip(" ").startswith(">")
 
 
+def is_marked(line: str) -> bool:
+    """Whether ``line`` holds a colon or a slash, or starts with a dash, rule, star or ">".
+
+    Every line a recogniser here matches is marked or precedes a marked line (a wrapped
+    attribution, a Notes sender above its date or "Sent by:" line), so a scan may skip
+    any other line untested. Substring tests: several times cheaper than one regex.
+    """
+    return ":" in line or "/" in line or "：" in line or line.lstrip()[:1] in _LEAD_MARKS
+
+
 def ends_with_colon(line: str) -> bool:
     """Attributions and header keys end in a colon, ASCII or full-width."""
     return line.rstrip().endswith((":", "："))
+
+
+def _ends_attribution(line: str) -> bool:
+    """Whether ``line`` ends with an attribution's verb ("wrote", "a écrit", "写道") or a
+    bracketed address, then a colon.
+
+    The verb or address ends right before the colon and spans at most two words, so only
+    the last two words are searched: a long paragraph line that happens to end in a
+    colon costs no more than a short one (a search of the whole line took up to 70 µs).
+    """
+    body = line.rstrip()
+    if not body.endswith((":", "：")):
+        return False
+    return _ATTRIBUTION_TAIL.search(" ".join(body[:-1].rsplit(None, 2)[-2:])) is not None
 
 
 def _opens_address(line: str) -> bool:
@@ -118,7 +140,7 @@ def attribution_at(lines: list[str], i: int) -> int:
         return 0
     if ends_with_colon(line):
         opener = _OPENER.match(line) is not None
-        if _ATTRIBUTION_END.search(line) and (opener or _HAS_CONTEXT.search(line)):
+        if _ends_attribution(line) and (opener or _HAS_CONTEXT.search(line)):
             return 1
         if _CJK_ATTRIBUTION.search(line):
             return 1
@@ -131,7 +153,7 @@ def attribution_at(lines: list[str], i: int) -> int:
         return 0
     if is_quote(nxt) and not _opens_address(line):
         return 0
-    if not _ATTRIBUTION_END.search(f"{line.rstrip()} {nxt.strip()}"):
+    if not _ends_attribution(f"{line.rstrip()} {nxt.strip()}"):
         return 0
     if _OPENER.match(line) or "@" in line or "<" in line or _LOTUS_DATE.search(line):
         return 2
@@ -141,7 +163,9 @@ def attribution_at(lines: list[str], i: int) -> int:
 def _header_keys(lines: list[str], start: int) -> set[str]:
     keys: set[str] = set()
     for line in lines[start : start + _HEADER_WINDOW]:
-        match = _HEADER_LINE.match(line) if len(line) <= _MAX_MARKER_LEN else None
+        if len(line) > _MAX_MARKER_LEN or not (":" in line or "：" in line):
+            continue  # no header line: the colon is cheaper to look for than the keys
+        match = _HEADER_LINE.match(line)
         if match:
             keys.add(match.group("key").lower())
     return keys
@@ -169,11 +193,12 @@ def after_sender(lines: list[str], i: int) -> str:
 
 def _is_lotus_block(lines: list[str], i: int) -> bool:
     """Lotus Notes: "Name@DOMAIN" / "Name <addr> on 01/02/2001 10:00 AM", then "To:" lines."""
+    if not _header_keys(lines, i + 1):
+        return False
     line = lines[i]
-    nxt = after_sender(lines, i)
-    dated = bool(_INLINE_DATE.search(line[-48:]))
-    dated = dated or (len(line) < 80 and bool(_LOTUS_DATE.match(nxt)))
-    return dated and bool(_header_keys(lines, i + 1))
+    if _INLINE_DATE.search(line[-48:]):
+        return True
+    return len(line) < 80 and bool(_LOTUS_DATE.match(after_sender(lines, i)))
 
 
 def hard_start(lines: list[str], i: int) -> bool:

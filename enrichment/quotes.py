@@ -16,11 +16,9 @@ import re
 from dataclasses import dataclass
 
 from enrichment.quote_markers import (
-    MARKER_CHARS,
-    after_sender,
     attribution_at,
-    ends_with_colon,
     hard_start,
+    is_marked,
     is_quote,
     quoted_marker,
 )
@@ -73,19 +71,6 @@ def _next_content(lines: list[str], i: int) -> int:
     return i
 
 
-def _plain(lines: list[str], i: int) -> bool:
-    """A line no marker test can match: no marker character in it, the next line
-    neither ends with a colon nor is quoted, and no quote line is near. Most lines of a
-    body are like this, and skipping them keeps the scan cheap."""
-    line = lines[i]
-    if not line or MARKER_CHARS.intersection(line):
-        return False
-    nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if ends_with_colon(nxt) or is_quote(nxt) or "/" in after_sender(lines, i)[:12]:
-        return False
-    return not (line.strip() and not line.strip()[0].isupper() and len(line.strip()) <= 40)
-
-
 _SALUTATION_MAX = 40
 
 
@@ -107,39 +92,45 @@ def _join(lines: list[str]) -> str:
     return "\n".join(lines).strip()
 
 
-def _undebris(text: str) -> str:
-    """The text with quoted-printable left undecoded ("=20", "=09", a soft-break "="
-    at a line's end) read as the spaces it stands for, so that markers still match.
-    Line count is kept, so marker positions map back onto the original lines."""
+def _undebris(text: str, lines: list[str]) -> list[str]:
+    """The lines of ``text`` with quoted-printable left undecoded ("=20", "=09", a
+    soft-break "=" at a line's end) read as the spaces it stands for, so that markers
+    still match; ``lines`` itself when there is none. Line count is kept, so marker
+    positions map back onto the original lines."""
     if "=20" not in text and "=09" not in text:
-        return text
-    return _QP_DEBRIS.sub(lambda m: _QP_SPACE.get(m.group(), ""), text)
+        return lines
+    return _QP_DEBRIS.sub(lambda m: _QP_SPACE.get(m.group(), ""), text).split("\n")
 
 
 def _quoted_lines(lines: list[str]) -> list[bool]:
-    """For each line, whether it belongs to the quoted history."""
+    """For each line, whether it belongs to the quoted history.
+
+    Only a line that is marked, or that precedes a marked one, can open a quote (see
+    ``is_marked``); most lines of a body are neither, and they are only asked whether they
+    are a quoted line the client re-wrapped, which keeps the scan cheap.
+    """
+    marked = [is_marked(line) for line in lines]
+    marked.append(False)
     is_quoted = [False] * len(lines)
     i, floor, seen = 0, 0, False
     while i < len(lines):
-        if _plain(lines, i):
-            i += 1
-            continue
-        hard = hard_start(lines, i)
-        span = 0 if hard else attribution_at(lines, i)
-        first = not seen and bool(hard or span or quoted_marker(lines, i))
-        if hard or (first and _written_above(lines, i)):
-            for j in range(_back_over_rule(lines, i, floor), len(lines)):
-                is_quoted[j] = True
-            break
-        seen = seen or first
-        if span:
-            nxt = _next_content(lines, i + span)
-            end = i + span if nxt < len(lines) and is_quote(lines[nxt]) else len(lines)
-            for j in range(i, end):
-                is_quoted[j] = True
-            i = floor = end
-            continue
-        if is_quote(lines[i]) or _wrapped_quote(lines, i):
+        if marked[i] or marked[i + 1]:
+            hard = hard_start(lines, i)
+            span = 0 if hard else attribution_at(lines, i)
+            first = not seen and bool(hard or span or quoted_marker(lines, i))
+            if hard or (first and _written_above(lines, i)):
+                for j in range(_back_over_rule(lines, i, floor), len(lines)):
+                    is_quoted[j] = True
+                break
+            seen = seen or first
+            if span:
+                nxt = _next_content(lines, i + span)
+                end = i + span if nxt < len(lines) and is_quote(lines[nxt]) else len(lines)
+                for j in range(i, end):
+                    is_quoted[j] = True
+                i = floor = end
+                continue
+        if (marked[i] and is_quote(lines[i])) or _wrapped_quote(lines, i):
             is_quoted[i] = True
             floor = i + 1
         i += 1
@@ -155,9 +146,13 @@ def split_reply(text: str) -> Reply:
     between the quotes survives. Forward and header-block markers always quote
     everything after them, since what follows is never the sender's writing.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    is_quoted = _quoted_lines(_undebris(text).split("\n"))
+    is_quoted = _quoted_lines(_undebris(text, lines))
+    first = is_quoted.index(True) if True in is_quoted else len(lines)
+    if all(is_quoted[first:]):  # nothing quoted, or everything from one line on
+        return Reply(new_text=_join(lines[:first]), quoted=_join(lines[first:]))
     new = [line for line, q in zip(lines, is_quoted, strict=True) if not q]
     old = [line for line, q in zip(lines, is_quoted, strict=True) if q]
     return Reply(new_text=_join(new), quoted=_join(old))

@@ -30,9 +30,9 @@ from typing import Any, Generic, TypeVar
 
 from enrichment.people import clean_display_name
 from enrichment.signature_lines import (
-    ADDRESS_HINT,
     LETTERS,
     fold,
+    has_address_hint,
     has_legal_form,
     has_title_word,
     is_attachment,
@@ -128,7 +128,7 @@ class _Line:
 
     @_memo
     def address_or_company(self) -> bool:
-        return bool(ADDRESS_HINT.search(self.text) or has_legal_form(self.text))
+        return has_address_hint(self.text) or has_legal_form(self.text)
 
     @_memo
     def evidence(self) -> bool:
@@ -158,14 +158,14 @@ def _tail(text: str) -> list[_Line]:
     """
     tail: list[_Line] = []
     end, count = len(text), 0
-    for line in reversed(text.split("\n")):
+    for raw in reversed(text.split("\n")):
         if count >= _TAIL_NONBLANK or len(tail) >= _MAX_TAIL_LINES:
             break
-        end -= len(line)
-        tail.append(_Line(line, end))
+        end -= len(raw)
+        line = _Line(raw, end)
+        tail.append(line)
         end -= 1
-        stripped = line.strip()
-        count += bool(stripped) and not is_attachment(stripped)
+        count += bool(line.text) and not is_attachment(line.text)
     tail.reverse()
     return tail
 

@@ -19,9 +19,9 @@ from enrichment.phones import Phone, phones, region_for, vcard_phone
 from enrichment.postal import address
 from enrichment.signature_block import NAME_MATCH, is_automated
 from enrichment.signature_lines import (
-    CJK,
     LETTERS,
     fold,
+    has_cjk,
     has_legal_form,
     has_title_word,
     not_person,
@@ -110,7 +110,7 @@ def _full_name(name: str | None, display: str | None, labels: tuple[str, ...]) -
 
 def _extends(display: str, name: str) -> bool:
     """ "Tom" signed by "Tom Baker": the display name is the more complete form."""
-    if " " in name or CJK.search(name):
+    if " " in name or has_cjk(name):
         return False
     return fold(display).split()[0] == fold(name)
 

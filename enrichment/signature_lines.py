@@ -28,7 +28,7 @@ from enrichment.signature_words import (
     TITLE_STEMS,
     TITLE_WORDS,
 )
-from enrichment.web_links import EMAIL, has_web_address
+from enrichment.web_links import has_email, has_web_address
 
 MAX_LINE = 120
 RULE_CHARS = "-_=~*#━─═＝・–—"
@@ -36,12 +36,16 @@ RULE_CHARS = "-_=~*#━─═＝・–—"
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 # "-- ", a lone dash that autocorrect made of it ("—"), or a rule of three or more.
 _DELIMITER = re.compile(r"^(?:--|[–—]|(?:[-_=~*#━─═＝・–—] ?){3,})$")
-_SIGNOFF = re.compile(
+_SIGNOFF_PATTERN = (
     r"^\s*(?:"
     + "|".join(p for phrases in SIGNOFF_PHRASES.values() for p in phrases)
-    + r")\s*[,.!！。，、:;…~-]*\s*$",
-    re.IGNORECASE,
+    + r")\s*[,.!！。，、:;…~-]*\s*$"
 )
+_SIGNOFF = re.compile(_SIGNOFF_PATTERN, re.IGNORECASE)
+# The phrases are lower-case, so an ASCII line lower-cased first matches the same
+# case-sensitively: several times faster, as a case-insensitive alternation cannot
+# skip an alternative by its first letter.
+_SIGNOFF_LOWER = re.compile(_SIGNOFF_PATTERN)
 # Lower-case and case-sensitive on purpose: the caller lower-cases the line, and
 # case-insensitive alternations are several times slower on long disclaimer lines.
 _MOBILE_FOOTER = re.compile(r"^\s*(?:" + "|".join(MOBILE_FOOTER_PHRASES) + ")")
@@ -52,7 +56,8 @@ _ATTACHMENT = re.compile(
     re.IGNORECASE,
 )
 _SEGMENT_SPLIT = re.compile(r"[|│]|(?<=\s)[•·](?=\s)")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SEGMENT_CHAR = re.compile(r"[|│•·]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_SENTENCE = re.compile(r"[。，、！？；]")
 _CJK_TITLE = re.compile("|".join(CJK_TITLES))
 _CJK_LEGAL_FORM = re.compile("|".join(map(re.escape, CJK_LEGAL_FORMS)))
@@ -61,13 +66,26 @@ _TOKEN_SPLIT = re.compile(r"[\s,;()（）]+")
 WORD_TOKENS = re.compile(r"[^\W\d_]+")
 LETTERS = re.compile(r"[^\W\d_]")
 DIGIT = re.compile(r"\d")
-ADDRESS_HINT = re.compile(
+_ADDRESS_HINT = re.compile(
     r"\d+\s+\w+.{0,60}?\b(?:" + "|".join(STREET_WORDS) + r")\b|\b\d{4,5}\s+[A-ZÀ-Þ]\w+|〒|"
     r"\b[A-Z]{2}\s+\d{5}\b",
     re.IGNORECASE,
 )
 # Internal extensions ("x3-6343", "ext. 4471", "*7086"): a short line that is only that.
 _EXTENSION = re.compile(r"^(?:(?:ext|x|#|\*)\.?\s*)\d[\d-]{2,6}$", re.IGNORECASE)
+
+
+def has_cjk(text: str) -> bool:
+    """Holds Chinese or Japanese script; ASCII text, most of it, is answered without a scan."""
+    return not text.isascii() and _CJK.search(text) is not None
+
+
+def has_address_hint(text: str) -> bool:
+    """A house number before a street word, a postal code before a city, or "〒". Every
+    form has a digit (or "〒"), which is much cheaper to look for than the forms."""
+    if not DIGIT.search(text) and "〒" not in text:
+        return False
+    return _ADDRESS_HINT.search(text) is not None
 
 
 def is_delimiter(line: str) -> bool:
@@ -80,9 +98,11 @@ def is_delimiter(line: str) -> bool:
 
 def is_signoff(line: str) -> bool:
     """A closing phrase on its own line ("Best regards,", "Mit freundlichen Grüßen")."""
-    if len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
+    if not line or len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
         return False
-    return bool(_SIGNOFF.match(line.translate(_ZERO_WIDTH)))
+    if line.isascii():
+        return _SIGNOFF_LOWER.match(line.lower()) is not None
+    return _SIGNOFF.match(line.translate(_ZERO_WIDTH)) is not None
 
 
 def is_footer(line: str) -> bool:
@@ -111,12 +131,15 @@ def is_extension(line: str) -> bool:
 
 def is_contact(line: str) -> bool:
     """Phone, email or web lines: the strongest evidence of a signature."""
-    return bool(EMAIL.search(line)) or has_phone(line) or has_web_address(line)
+    return has_email(line) or has_phone(line) or has_web_address(line)
 
 
 def segments(line: str) -> list[str]:
     """The parts of a one-line signature ("Name | Title · Company"), or the line itself."""
-    return [seg.strip() for seg in _SEGMENT_SPLIT.split(line.strip()) if seg.strip()]
+    stripped = line.strip()
+    if not _SEGMENT_CHAR.search(stripped):
+        return [stripped] if stripped else []
+    return [seg.strip() for seg in _SEGMENT_SPLIT.split(stripped) if seg.strip()]
 
 
 def is_prose(line: str) -> bool:
@@ -129,13 +152,18 @@ def is_prose(line: str) -> bool:
     stripped = line.strip()
     if len(stripped) > MAX_LINE or stripped.endswith(("?", "？")):
         return True
-    if CJK.search(stripped):
+    if has_cjk(stripped):
         return len(stripped) >= 12 and bool(_CJK_SENTENCE.search(stripped))
     return any(_is_prose_segment(seg) for seg in segments(stripped))
 
 
 def _is_prose_segment(segment: str) -> bool:
-    words = [word for word in segment.split() if LETTERS.search(word)]
+    """Seven words of which four lower-case, or more than fourteen words (tokens with a
+    letter; most are all letters, which ``isalpha`` tells without a regex)."""
+    tokens = segment.split()
+    if len(tokens) < 7:
+        return False
+    words = [word for word in tokens if word.isalpha() or LETTERS.search(word)]
     lower = sum(1 for word in words if word[:1].islower() and word.isalpha())
     return (len(words) >= 7 and lower >= 4) or len(words) > 14
 
@@ -149,7 +177,7 @@ def has_legal_form(text: str) -> bool:
 
 def has_title_word(text: str) -> bool:
     """Job-title vocabulary in any of the supported languages (a set lookup per word)."""
-    if CJK.search(text) and _CJK_TITLE.search(text):
+    if has_cjk(text) and _CJK_TITLE.search(text):
         return True
     words = WORD_TOKENS.findall(text)
     if any(word in TITLE_ACRONYMS or word.lower() in TITLE_WORDS for word in words):

@@ -16,9 +16,9 @@ from rapidfuzz import fuzz
 
 from enrichment.people import is_postnominal
 from enrichment.signature_lines import (
-    CJK,
     DIGIT,
     fold,
+    has_cjk,
     has_legal_form,
     has_title_word,
     is_signoff,
@@ -41,7 +41,7 @@ _CJK_NAME = re.compile(
     r"\s*(?:[(（][^()（）]*[)）])?\s*[A-Za-z .'-]*$"
 )
 _GREETING = re.compile(r"^(?:" + "|".join(GREETING_PHRASES) + r")\b", re.IGNORECASE)
-_NOT_IN_NAMES = frozenset("@:_/=<>#[]{}\\%$+")
+_NOT_IN_NAMES = re.compile(r"[@:_/=<>#\[\]{}\\%$+]")
 _PAREN = re.compile(r"[(（][^()（）]*[)）]")
 _NON_NAME_CHARS = re.compile(r"[^\w\s.'’\-]")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’\-]*\.?|[a-z]{1,3}|[A-Z]\.)$")
@@ -74,9 +74,9 @@ def looks_like_name(text: str, minimum: int = 2) -> bool:
     """
     if len(text) > MAX_NAME or DIGIT.search(text):
         return False
-    if any(ch in _NOT_IN_NAMES for ch in _PAREN.sub(" ", text)):
+    if _NOT_IN_NAMES.search(_PAREN.sub(" ", text)):
         return False
-    if CJK.search(text):
+    if has_cjk(text):
         return cjk_name(text) is not None
     if text.rstrip().endswith((",", ":")):
         return False
@@ -99,7 +99,7 @@ def _normal_case(word: str) -> str:
 
 def clean_name(text: str) -> str | None:
     """The name as a contact shows it: decorations removed, capitals in normal case."""
-    cjk = cjk_name(text) if CJK.search(text) else None
+    cjk = cjk_name(text) if has_cjk(text) else None
     if cjk:
         return cjk
     words = strip_decoration(text).split()

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from enrichment.signature_lines import (
-    ADDRESS_HINT,
-    CJK,
     DIGIT,
     WORD_TOKENS,
     fold,
+    has_address_hint,
+    has_cjk,
     has_legal_form,
     has_title_word,
     is_contact,
@@ -82,7 +82,7 @@ class _Title:
 
 def _is_contact_segment(text: str) -> bool:
     """Phone, email, web, address or "Label: value" segments."""
-    return is_contact(text) or bool(ADDRESS_HINT.search(text)) or ":" in text[:12]
+    return is_contact(text) or has_address_hint(text) or ":" in text[:12]
 
 
 def matches_domain(text: str, label: str) -> bool:
@@ -105,7 +105,7 @@ def _is_companyish(text: str, labels: tuple[str, ...]) -> bool:
 
 def is_department(text: str) -> bool:
     """A unit named on its own: unit or function words only, or a CJK name in 部/室/課."""
-    if CJK.search(text):
+    if has_cjk(text):
         return bool(_CJK_UNIT.match(text)) and _cjk_unit(text) and not has_legal_form(text)
     if DIGIT.search(text) or has_legal_form(text):
         return False
@@ -154,7 +154,7 @@ def _title(segs: list[Segment], after: int, labels: tuple[str, ...]) -> _Title:
     if chosen is None:
         return _Title()
     text = segs[chosen].text
-    if CJK.search(text):
+    if has_cjk(text):
         return _cjk_title(text, chosen)
     title, company = _split_title(text, labels)
     return _Title(title, company, None, chosen)

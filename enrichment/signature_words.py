@@ -8,8 +8,9 @@ honorifics, country names. Nothing is copied from any labelled corpus; extending
 is the way to support a new habit, and the modules that use a list compile it once at
 import.
 
-Entries of the ``*_PHRASES`` tuples are regular-expression fragments (``\\s+`` between
-words, optional parts in ``(?:...)?``); word lists are whitespace-separated.
+Entries of the ``*_PHRASES`` tuples are regular-expression fragments in lower case
+(``\\s+`` between words, optional parts in ``(?:...)?``); word lists are
+whitespace-separated.
 """
 
 from __future__ import annotations

@@ -18,7 +18,10 @@ from enrichment.signature_words import FILE_LIKE_SUFFIXES, OTHER_HANDLE_NETWORKS
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Every host ends in "." and a letter: a cheap test before the host pattern, which (like
+# the email pattern, with its look-behind) cannot skip ahead to a likely start.
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
 _HOST = re.compile(
     r"(?<![@\w.-])(?P<scheme>https?://)?(?P<host>(?P<www>www\.)?"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w@-])"
@@ -51,14 +54,21 @@ def _is_web_host(match: re.Match[str]) -> bool:
 
 def has_web_address(text: str) -> bool:
     """Whether ``text`` names a web host (emails excluded)."""
-    if "." not in text:
+    if not _DOT_LETTER.search(text):
         return False
     return any(_is_web_host(match) for match in _HOST.finditer(text))
 
 
+def has_email(text: str) -> bool:
+    """Whether ``text`` holds an email address (its "@" is looked for first)."""
+    return "@" in text and _EMAIL.search(text) is not None
+
+
 def emails(text: str) -> tuple[str, ...]:
     """Every email address, lower-cased, in order of appearance, without repeats."""
-    found = (match.group().lower().rstrip(".") for match in EMAIL.finditer(text))
+    if "@" not in text:
+        return ()
+    found = (match.group().lower().rstrip(".") for match in _EMAIL.finditer(text))
     return tuple(dict.fromkeys(found))
 
 
@@ -85,7 +95,7 @@ def _other_network(before: str) -> bool:
 
 def website(text: str) -> str | None:
     """The first web host that is not a social network, as ``https://`` + host."""
-    for match in _HOST.finditer(EMAIL.sub(" ", text)):
+    for match in _HOST.finditer(_EMAIL.sub(" ", text) if "@" in text else text):
         host = match.group("host").lower()
         if _is_web_host(match) and not _is_social(host):
             return f"https://{host}"

@@ -287,6 +287,26 @@ def test_undecoded_quoted_printable_does_not_hide_a_header() -> None:
     assert reply.quoted.startswith("=09From: Ana Ruiz")
 
 
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "On Tue, 3 Mar 2026, Ana Ruiz wrote  :",
+        "Le 3 mars 2026 à 09:12, Ana Ruiz a   écrit :",
+        "Il giorno 3 mar 2026, Ana Ruiz ha\u00a0scritto:",
+        "On 03/03/2026 09:12, Ana Ruiz (<ana@example.com>) :",
+    ],
+)
+def test_attribution_end_tolerates_spacing(attribution: str) -> None:
+    reply = split_reply(f"Fine by me.\n\n{attribution}\n> Can we meet?")
+    assert reply.new_text == "Fine by me."
+
+
+def test_a_long_sentence_ending_in_a_colon_is_no_attribution() -> None:
+    line = "We reviewed the numbers you sent and, as written before, we need " * 3 + "these:"
+    text = f"Hi Ana,\n\n{line}\n- margin\n- volume\n\nTom"
+    assert split_reply(text).new_text == text
+
+
 _LINES = st.one_of(
     st.text(max_size=80),
     st.sampled_from(

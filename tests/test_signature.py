@@ -8,12 +8,14 @@ labelled corpus. One test per rule, then property tests over wild input.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from enrichment import signature_words
 from enrichment.quotes import split_reply
 from enrichment.signature import Fields, Phone, Signature, find_signature, parse_signature
 
@@ -113,6 +115,31 @@ def test_mobile_footer_ends_the_block_and_capitals_become_normal_case() -> None:
 )
 def test_signoffs_in_other_languages(text: str, expected: str) -> None:
     assert _sig(text) == expected
+
+
+@pytest.mark.parametrize("case", [str.upper, str.lower, str.title])
+@pytest.mark.parametrize(
+    "signoff", ["Best regards,", "Thanks again!", "Mit freundlichen Grüßen", "Très cordialement"]
+)
+def test_signoffs_in_any_letter_case(signoff: str, case: Callable[[str], str]) -> None:
+    text = f"Hi Ana,\n\nDone.\n\n{case(signoff)}\nMara Olsen\nBuyer, Fenwick Ltd"
+    assert _sig(text) == "Mara Olsen\nBuyer, Fenwick Ltd"
+
+
+@pytest.mark.parametrize(
+    "phrases",
+    [
+        *signature_words.SIGNOFF_PHRASES.values(),
+        signature_words.MOBILE_FOOTER_PHRASES,
+        signature_words.LEGAL_PHRASES,
+        signature_words.REGISTER_PHRASES,
+    ],
+)
+def test_phrases_are_written_in_lower_case(phrases: tuple[str, ...]) -> None:
+    """ASCII lines are lower-cased and matched case-sensitively, which relies on this."""
+    for phrase in phrases:
+        letters = re.sub(r"\\.", "", phrase)  # escapes such as \S are not letters
+        assert letters == letters.lower(), phrase
 
 
 def test_japanese_company_and_title_above_the_name_between_rules() -> None:
