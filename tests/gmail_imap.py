@@ -15,11 +15,11 @@ from __future__ import annotations
 import email
 import re
 import socketserver
-import threading
 from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import compat32
-from types import TracebackType
+
+from tests.fakes.loopback import Loopback
 
 ALL_MAIL = "[Gmail]/All Mail"
 NEWLINE = b"\n"
@@ -41,21 +41,14 @@ class GmailMessage:
     labels: set[str] = field(default_factory=set)
 
 
-class FakeGmail:
+class FakeGmail(Loopback):
     """Messages by label; a folder is a label (All Mail holds them all)."""
 
     def __init__(self, user: str, password: str) -> None:
         self.user, self.password = user, password
         self.messages: list[GmailMessage] = []
         self.commands: list[str] = []
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Session)
-        self._server.daemon_threads = True
-        self._server.gmail = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__(socketserver.ThreadingTCPServer, _Session)
 
     def add(self, raw: bytes, msgid: int, thrid: int, *labels: str) -> None:
         self.messages.append(GmailMessage(raw, msgid, thrid, set(labels)))
@@ -72,20 +65,11 @@ class FakeGmail:
         wanted = {label for label, folder in _LABEL_FOLDERS.items() if folder == name} | {name}
         return [m for m in self.messages if m.labels & wanted]
 
-    def __enter__(self) -> FakeGmail:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
 
 
 class _Session(socketserver.StreamRequestHandler):
     def handle(self) -> None:
-        gmail: FakeGmail = self.server.gmail  # type: ignore[attr-defined]
+        gmail: FakeGmail = self.server.fake  # type: ignore[attr-defined]
         self.selected: list[GmailMessage] = []
         self.send(f"* OK [CAPABILITY {CAPABILITIES}] Gimap ready")
         while line := self.rfile.readline():
