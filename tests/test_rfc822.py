@@ -579,7 +579,9 @@ def test_every_corpus_message_matches_the_stdlib() -> None:
 
 
 def test_corpus_labels_are_found_in_the_body_text() -> None:
-    for path in sorted(CORPUS.glob("*.eml")):
+    paths = sorted(CORPUS.glob("*.eml"))
+    assert len(paths) >= 100, f"signature corpus missing at {CORPUS}"
+    for path in paths:
         msg = parse_message(path.read_bytes(), external_id=path.name)
         labels = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         text = body_text(msg.text, msg.html)
