@@ -23,6 +23,17 @@ Tests drive state through :meth:`mailbox` / :meth:`calendar` (see
 batch parts included, with endpoint, user and status) and :attr:`batches`. A bug in
 the fake itself answers 500 *and* is raised when the context manager exits, so it
 can never pass for a Google outage the connector retried through.
+
+What the client libraries do that a connector must handle (seen against this fake):
+``Credentials.from_authorized_user_info`` resets a custom ``token_uri`` to Google's,
+so build ``google.oauth2.credentials.Credentials(..., token_uri=...)`` directly;
+service-account credentials without ``subject`` call Google in the background after
+a refresh; ``execute(num_retries=n)`` ignores ``Retry-After`` and batch parts are
+never retried, so read ``HttpError.resp["retry-after"]`` yourself; httplib2 resends
+once after a dropped connection; ``new_batch_http_request()`` posts to Google's
+``/batch`` whatever ``api_endpoint`` says; a ``gmail.metadata`` grant forbids ``q``
+and full bodies (403 ``forbidden``) even beside ``gmail.readonly``; empty list and
+history answers have no ``messages`` / ``history`` key.
 """
 
 from __future__ import annotations
