@@ -203,6 +203,39 @@ def test_eight_bit_and_odd_charsets(imap_app: Any, dovecot: Any) -> None:
     assert subject == "Привет"
 
 
+def test_odd_attachment_names_and_nested_parts_read_from_the_real_structure(
+        imap_app: Any, dovecot: Any) -> None:
+    """Dovecot's own BODYSTRUCTURE for an 8-bit, a quoted and an RFC 2231 file name
+    (one may come as a literal), a nested alternative and a forwarded message."""
+    message = (
+        b"From: Dana <dana@client.example>\r\nTo: alice@acme-robotics.com\r\n"
+        b"Subject: Files\r\nMessage-ID: <files@client.example>\r\n"
+        b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
+        b'--m\r\nContent-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        b"--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Here are the drawings, see attached.\r\n"
+        b"--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Here are the drawings</p>\r\n"
+        b"--a--\r\n"
+        b'--m\r\nContent-Type: application/pdf; name="na\xc3\xafve r\xc3\xa9sum\xc3\xa9.pdf"\r\n'
+        b'Content-Disposition: attachment; '
+        b'filename="na\xc3\xafve \\"r\xc3\xa9sum\xc3\xa9\\".pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+        b"--m\r\nContent-Type: text/plain; name*=utf-8''%E2%82%AC%20notes.txt\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''%E2%82%AC%20notes.txt\r\n\r\n"
+        b"Attachment text that is not the body.\r\n"
+        b"--m\r\nContent-Type: message/rfc822\r\n\r\n"
+        b"From: x@y.example\r\nSubject: inner\r\n\r\nInner body.\r\n"
+        b"--m--\r\n")
+    dovecot.deliver(message)
+    app = imap_app()
+    result = sync(app)
+    assert result.stats.quarantined == 0
+    with session_scope(app.sessions) as session:
+        snippet = session.execute(select(Interaction.snippet)).scalar_one()
+    assert snippet == "Here are the drawings, see attached."
+
+
 def test_plain_text_is_refused_for_a_remote_host(make_app: Any, tmp_path: Any) -> None:
     from syncd.errors import ConfigError
 
