@@ -16,6 +16,8 @@ Dovecot on 127.0.0.1 (``tests/dovecot.py``) and three clients read it, in one ru
   then a no-change rerun; plus one pull with ``FSync no`` into another directory;
 * ``bench/imap_bare_fetch.py``: syncd's exact request stream with imapclient and
   nothing after it (the floor for a Python client), and its no-change cost;
+* ``bench/imap_reader.py``: syncd's IMAP connector alone (its FETCHes and parsing,
+  no pipeline, no database), between the bare fetch and the whole resync;
 * ``bench/imap_no_change.py``: syncd's no-change sync inside a running process
   (the daemon's cost, without interpreter start and imports).
 
@@ -249,6 +251,8 @@ def run_all(server: Dovecot, workdir: Path) -> dict[str, Run]:
         ("mbsync no-change", [mbsync, "-q", "-c", str(default_rc), "-a"]),
         ("mbsync FSync no", [mbsync, "-q", "-c", str(nofsync_rc), "-a"]),
         ("bare fetch", bare_command(server, False)),
+        ("syncd reader only", [sys.executable, str(BENCH_DIR / "imap_reader.py"),
+                               str(syncd_config(workdir, server))]),
         ("bare no-change", bare_command(server, True)),
     ]
     return {label: run_client(label, argv, server, workdir) for label, argv in plan}
@@ -291,6 +295,8 @@ def print_ratios(runs: dict[str, Run], in_process: dict[str, float]) -> None:
          f"{runs['mbsync FSync no'].seconds / syncd.seconds:.2f}", "(info)", None),
         ("syncd time / bare-fetch time", f"{syncd.seconds / bare.seconds:.2f}", "<= 1.5",
          syncd.seconds / bare.seconds <= 1.5),
+        ("syncd reader only time / bare-fetch time",
+         f"{runs['syncd reader only'].seconds / bare.seconds:.2f}", "(info)", None),
         ("syncd bytes / mbsync bytes", f"{100 * syncd.bytes_out / mbsync.bytes_out:.2f}%",
          "<= 5%", syncd.bytes_out <= 0.05 * mbsync.bytes_out),
         ("syncd no-change time (CLI, with start-up)",
