@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import ipaddress
 import logging
 import random
 import socket
@@ -53,6 +52,7 @@ from tenacity import (
 from connectors.base import BadItem, Batch, Connector, Cursor, Item
 from connectors.imap_parts import HEADER_ITEM, TextPart, fetch_plan, message_from, text_parts
 from connectors.imap_wire import WireError, fetch
+from connectors.net import is_loopback
 from syncd.configtypes import ConfigPath
 from syncd.errors import AuthRequired, BadItemError, SourceUnusable, Transient
 
@@ -83,22 +83,13 @@ class ImapSettings(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ImapSettings:
-        if self.security == "plain" and not _is_loopback(self.host):
+        if self.security == "plain" and not is_loopback(self.host):
             raise ValueError("security: plain is allowed only for a loopback host")
         if self.auth == "password" and self.password is None:
             raise ValueError("password is required for auth: password")
         if self.auth == "xoauth2" and self.access_token is None:
             raise ValueError("access_token is required for auth: xoauth2")
         return self
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _TRANSIENT = (IMAPClientAbortError, ConnectionError, TimeoutError, socket.timeout,

@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "mbox": "connectors.mbox:MboxConnector",
     "eml": "connectors.eml:EmlConnector",
     "imap": "connectors.imap:ImapConnector",
+    "gmail": "connectors.gmail:GmailConnector",
 }
 
 
