@@ -158,7 +158,8 @@ def _tail(text: str) -> list[_Line]:
     """
     tail: list[_Line] = []
     end, count = len(text), 0
-    for raw in reversed(text.split("\n")):
+    # Only the last _MAX_TAIL_LINES lines can be reached: a long body is not split whole.
+    for raw in reversed(text.rsplit("\n", _MAX_TAIL_LINES)):
         if count >= _TAIL_NONBLANK or len(tail) >= _MAX_TAIL_LINES:
             break
         end -= len(raw)
@@ -247,7 +248,7 @@ def _from_marker(lines: list[_Line], marker: int) -> tuple[int, int] | None:
 def _marker_signature(lines: list[_Line]) -> tuple[int, int] | None:
     """The latest delimiter or sign-off line followed by a plausible signature block."""
     for i in range(len(lines) - 1, -1, -1):
-        if lines[i].rule or lines[i].signoff:
+        if lines[i].text and (lines[i].rule or lines[i].signoff):
             found = _from_marker(lines, i)
             if found:
                 return found
@@ -284,10 +285,11 @@ def _clean_suffixes(lines: list[_Line]) -> tuple[list[bool], int]:
 
 
 def _below_prose(lines: list[_Line], e: int) -> int:
-    """The index after the last sentence at or above line ``e`` (footers are not sentences)."""
+    """The index after the last sentence at or above line ``e`` (footers are not sentences;
+    the footer test, the dearer one, is only run on the lines that read as prose)."""
     for p in range(e, -1, -1):
         line = lines[p]
-        if line.text and not line.footer and line.prose:
+        if line.text and line.prose and not line.footer:
             return p + 1
     return 0
 
@@ -312,10 +314,11 @@ def _trailing_block(lines: list[_Line], display: str | None) -> tuple[int, int] 
 
 
 def _may_open(line: _Line) -> bool:
-    """Short enough to be a name line (or a one-line signature), and no footer or prose."""
+    """Short enough to be a name line (or a one-line signature), and no footer or prose
+    (prose first: the footer test is the dearer one)."""
     if not line.text or (len(line.text.split(maxsplit=8)) > 8 and not line.separated):
         return False
-    return bool(line.lead) and len(line.lead) <= MAX_NAME and not line.footer and not line.prose
+    return bool(line.lead) and len(line.lead) <= MAX_NAME and not line.prose and not line.footer
 
 
 def _extend_up(lines: list[_Line], start: int) -> int:

@@ -32,6 +32,7 @@ from enrichment.web_links import has_email, has_web_address
 
 MAX_LINE = 120
 RULE_CHARS = "-_=~*#━─═＝・–—"
+_PROSE_WORDS = 7  # fewer words than this are never a sentence
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 # "-- ", a lone dash that autocorrect made of it ("—"), or a rule of three or more.
@@ -154,6 +155,8 @@ def is_prose(line: str) -> bool:
         return True
     if has_cjk(stripped):
         return len(stripped) >= 12 and bool(_CJK_SENTENCE.search(stripped))
+    if len(stripped.split(maxsplit=_PROSE_WORDS)) < _PROSE_WORDS:
+        return False  # a segment has no more words than its line: no need to split it
     return any(_is_prose_segment(seg) for seg in segments(stripped))
 
 
@@ -161,7 +164,7 @@ def _is_prose_segment(segment: str) -> bool:
     """Seven words of which four lower-case, or more than fourteen words (tokens with a
     letter; most are all letters, which ``isalpha`` tells without a regex)."""
     tokens = segment.split()
-    if len(tokens) < 7:
+    if len(tokens) < _PROSE_WORDS:
         return False
     words = [word for word in tokens if word.isalpha() or LETTERS.search(word)]
     lower = sum(1 for word in words if word[:1].islower() and word.isalpha())
@@ -169,8 +172,9 @@ def _is_prose_segment(segment: str) -> bool:
 
 
 def has_legal_form(text: str) -> bool:
-    """Names a company by its legal form ("GmbH", "Inc.", "株式会社")."""
-    if _CJK_LEGAL_FORM.search(text):
+    """Names a company by its legal form ("GmbH", "Inc.", "株式会社"); the CJK forms are
+    not ASCII, so ASCII text skips their search."""
+    if not text.isascii() and _CJK_LEGAL_FORM.search(text):
         return True
     return any(tok.rstrip(".") in LEGAL_FORMS for tok in _TOKEN_SPLIT.split(text))
 

@@ -47,9 +47,15 @@ _NON_NAME_CHARS = re.compile(r"[^\w\s.'’\-]")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’\-]*\.?|[a-z]{1,3}|[A-Z]\.)$")
 
 
+def _without_parens(text: str) -> str:
+    """``text`` with each bracketed part ("(she/her)", "（Naoko）") replaced by a space;
+    most lines have no bracket, which is cheaper to look for than to substitute."""
+    return _PAREN.sub(" ", text) if "(" in text or "（" in text else text
+
+
 def strip_decoration(text: str) -> str:
     """Drop pronouns and other parentheses, honorifics, post-nominals and emoji."""
-    words = _NON_NAME_CHARS.sub(" ", _PAREN.sub(" ", text)).split()
+    words = _NON_NAME_CHARS.sub(" ", _without_parens(text)).split()
     while len(words) > 2 and is_postnominal(words[-1]):
         words.pop()
     while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
@@ -74,7 +80,7 @@ def looks_like_name(text: str, minimum: int = 2) -> bool:
     """
     if len(text) > MAX_NAME or DIGIT.search(text):
         return False
-    if _NOT_IN_NAMES.search(_PAREN.sub(" ", text)):
+    if _NOT_IN_NAMES.search(_without_parens(text)):
         return False
     if has_cjk(text):
         return cjk_name(text) is not None
