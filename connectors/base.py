@@ -147,9 +147,18 @@ class Connector(abc.ABC):
     """True when ``pull`` touches no state outside itself (files only, no token store,
     no database), so the runner may run it in a second process."""
 
-    def __init__(self, name: str, settings: BaseModel) -> None:
+    def __init__(self, name: str, settings: BaseModel, token: str | None = None) -> None:
         self.name = name
         self.settings = settings
+        self.token = token
+        """The source's stored sign-in (token JSON) when :meth:`needs_token` says so;
+        the runner reads it from the encrypted token store, so the connector itself
+        never touches the database."""
+
+    @classmethod
+    def needs_token(cls, settings: BaseModel) -> bool:
+        """True when these settings sign in with a token from ``syncd auth``."""
+        return False
 
     @abc.abstractmethod
     def pull(self, cursor: Cursor, *, full: bool = False,

@@ -49,7 +49,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.auth.google import GoogleAuth, GoogleEndpoints, credentials
+from connectors.auth.google import GoogleAuth, GoogleEndpoints, OAuthAuth, credentials
 from connectors.base import BadItem, Batch, Connector, Cursor, Item
 from connectors.google_api import Retryable, execute, translate, with_retries
 from connectors.rfc822 import parse_message
@@ -78,6 +78,11 @@ class GmailConnector(Connector):
     Settings = GmailSettings
     settings: GmailSettings
 
+    @classmethod
+    def needs_token(cls, settings: BaseModel) -> bool:
+        """``auth: {type: oauth}`` reads the refresh token ``syncd auth`` stored."""
+        return isinstance(getattr(settings, "auth", None), OAuthAuth)
+
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
         service = self._service()
@@ -93,7 +98,8 @@ class GmailConnector(Connector):
             yield from self._incremental(service, str(state["history_id"]))
 
     def _service(self) -> Any:
-        creds = credentials(self.settings.auth, self.settings.endpoints, [GMAIL_READONLY])
+        creds = credentials(self.settings.auth, self.settings.endpoints, [GMAIL_READONLY],
+                            source=self.name, token=self.token)
         http = AuthorizedHttp(creds, http=httplib2.Http(timeout=self.settings.timeout))
         api = self.settings.endpoints.api
         return build("gmail", "v1", http=http, static_discovery=True,

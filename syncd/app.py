@@ -18,6 +18,7 @@ from syncd.db.schema import upgrade
 from syncd.db.session import make_engine
 from syncd.lists import load_lists
 from syncd.pipeline import Context
+from syncd.secrets import Cipher, load_cipher
 
 
 @dataclass
@@ -35,6 +36,11 @@ class App:
     @cached_property
     def lists(self) -> DomainLists:
         return load_lists(self.config.lists)
+
+    @cached_property
+    def cipher(self) -> Cipher:
+        """The key for stored sign-ins, read when first needed (ConfigError if none)."""
+        return load_cipher(self.config.secrets.key_file)
 
     def upgrade(self) -> tuple[str | None, str | None]:
         return upgrade(self.engine)

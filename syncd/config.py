@@ -102,6 +102,12 @@ class Logging(Strict):
     format: Literal["human", "json"] = "human"
 
 
+class Secrets(Strict):
+    key_file: ConfigPath = Field(Path("syncd.key"), validate_default=True, description=(
+        "the Fernet key that encrypts stored sign-ins, used when $SYNCD_SECRET_KEY is "
+        "not set; relative to this file; `syncd init` creates it (mode 0600)"))
+
+
 class SourceCommon(Strict):
     """Keys every source has, whatever its kind."""
 
@@ -132,6 +138,7 @@ class ConfigBase(Strict):
     capture: CapturePolicy = CapturePolicy()
     lists: Lists = Lists()
     logging: Logging = Logging()
+    secrets: Secrets = Field({}, validate_default=True)  # validated: key_file resolves
     sources: tuple[SourceCommon, ...] = ()
 
     def source(self, name: str) -> SourceCommon:

@@ -28,6 +28,7 @@ from syncd.errors import AuthRequired, CursorExpired, SourceError
 from syncd.leases import extend_lease, take_lease
 from syncd.pipeline import Context, MessagePlan, plan_message
 from syncd.prefetch import can_fork, produce_in_child
+from syncd.store.credentials import has_token, load_token
 from syncd.store.upsert import insert_ignore
 from syncd.store.write import BatchStats, write_batch
 
@@ -87,7 +88,9 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
 
 
 def _sync(job: _Job) -> None:
-    connector = connector_class(job.source.kind)(job.source.name, job.source)
+    cls = connector_class(job.source.kind)
+    token = _token(job) if cls.needs_token(job.source) else None
+    connector = cls(job.source.name, job.source, token)
     context = job.app.context(job.source)
     try:
         try:
@@ -98,6 +101,14 @@ def _sync(job: _Job) -> None:
             _pull(job, connector, context)
     finally:
         connector.close()
+
+
+def _token(job: _Job) -> str | None:
+    """The source's stored sign-in, decrypted (the key is read only when one exists)."""
+    with session_scope(job.app.sessions) as session:
+        if not has_token(session, job.source.name):
+            return None
+        return load_token(session, job.app.cipher, job.source.name)
 
 
 def _pull(job: _Job, connector: Connector, context: Context) -> None:

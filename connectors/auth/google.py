@@ -1,29 +1,41 @@
 """Google credentials for the Gmail (and later Calendar) connectors.
 
-A source's ``auth:`` names how syncd proves who it reads for. Today that is a
-service account with domain-wide delegation (``subject`` = the user whose mailbox
-is read): no human step, so an organisation can capture every mailbox without
-per-user consent. The interactive ``{type: oauth, client_secrets: PATH}`` sign-in
-(``syncd auth SOURCE`` and an encrypted token store) joins :data:`GoogleAuth` as a
-second member of a union discriminated by ``type``.
+A source's ``auth:`` names how syncd proves who it reads for, one of:
+
+- ``{type: service_account, key_file, subject}``: domain-wide delegation (``subject``
+  = the user whose mailbox is read). No human step, so an organisation can capture
+  every mailbox without per-user consent.
+- ``{type: oauth, client_secrets}``: a person signs in once with ``syncd auth
+  SOURCE`` (:func:`sign_in`, Google's installed-app flow with a loopback redirect
+  and PKCE, https://developers.google.com/identity/protocols/oauth2/native-app);
+  the refresh token it yields is kept encrypted by the runner's token store and
+  handed to the connector, which refreshes access tokens silently from it.
 
 ``endpoints:`` replaces Google's base URLs (a private endpoint, a test server). The
-key file's own ``token_uri`` is used unless ``endpoints.token`` is given; plain
-http is accepted for loopback hosts only, as for IMAP's ``security: plain``.
+key or client-secrets file's own ``token_uri`` is used unless ``endpoints.token`` is
+given; plain http is accepted for loopback hosts only, as for IMAP's ``security:
+plain``. ``Credentials`` are built directly rather than with
+``from_authorized_user_info``, which would reset a custom token URI to Google's.
 """
 
 from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Literal
+import webbrowser
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+from google.auth.credentials import Credentials as BaseCredentials
+from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.net import is_loopback
 from syncd.configtypes import ConfigPath
-from syncd.errors import SourceUnusable
+from syncd.errors import AuthRequired, SourceUnusable
+
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
 class ServiceAccountAuth(BaseModel):
@@ -37,9 +49,17 @@ class ServiceAccountAuth(BaseModel):
     subject: str = Field(description="the user whose data is read, e.g. alice@example.com")
 
 
-GoogleAuth = ServiceAccountAuth
-"""Becomes ``Annotated[ServiceAccountAuth | OAuthAuth, Field(discriminator="type")]``
-once the interactive sign-in exists."""
+class OAuthAuth(BaseModel):
+    """A person's consent, given once with ``syncd auth SOURCE``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["oauth"]
+    client_secrets: ConfigPath = Field(description=(
+        "the OAuth client (type Desktop app) JSON downloaded from Google Cloud Console"))
+
+
+GoogleAuth = Annotated[ServiceAccountAuth | OAuthAuth, Field(discriminator="type")]
 
 
 class GoogleEndpoints(BaseModel):
@@ -63,12 +83,15 @@ class GoogleEndpoints(BaseModel):
         return value
 
 
-def credentials(auth: GoogleAuth, endpoints: GoogleEndpoints,
-                scopes: list[str]) -> service_account.Credentials:
+def credentials(auth: ServiceAccountAuth | OAuthAuth, endpoints: GoogleEndpoints,
+                scopes: list[str], *, source: str, token: str | None) -> BaseCredentials:
     """Credentials that fetch their own access token on first use.
 
-    A key file that is missing or not a service-account key is
+    ``token`` is the source's stored sign-in (oauth only): without one the source
+    needs ``syncd auth``. A key or client file that is missing or malformed is
     :class:`SourceUnusable`: no sign-in can fix a wrong path."""
+    if isinstance(auth, OAuthAuth):
+        return _user_credentials(auth, endpoints, scopes, source, token)
     try:
         info = json.loads(auth.key_file.read_text(encoding="utf-8"))
         if endpoints.token:
@@ -80,3 +103,64 @@ def credentials(auth: GoogleAuth, endpoints: GoogleEndpoints,
         raise SourceUnusable(f"key_file {auth.key_file} is not a usable service-account "
                              f"key: {type(exc).__name__}: {exc}") from exc
     return creds
+
+
+def _user_credentials(auth: OAuthAuth, endpoints: GoogleEndpoints, scopes: list[str],
+                      source: str, token: str | None) -> BaseCredentials:
+    if token is None:
+        raise AuthRequired(f"{source} has not signed in to Google: run `syncd auth {source}`")
+    client = client_config(auth.client_secrets, endpoints)["installed"]
+    try:
+        refresh_token = str(json.loads(token)["refresh_token"])
+    except (ValueError, KeyError, TypeError):
+        raise AuthRequired(f"{source}: the stored sign-in is unreadable; run "
+                           f"`syncd auth {source}` again") from None
+    return user_credentials.Credentials(  # type: ignore[no-untyped-call]
+        None, refresh_token=refresh_token, token_uri=client["token_uri"],
+        client_id=client["client_id"], client_secret=client["client_secret"],
+        scopes=scopes)
+
+
+def client_config(path: Path, endpoints: GoogleEndpoints) -> dict[str, dict[str, Any]]:
+    """The client-secrets file (``installed`` or ``web``) as ``{"installed": ...}``,
+    with ``endpoints.token`` (or Google's) as its token URI."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        client = dict(data.get("installed") or data["web"])
+        if not client.get("client_id") or not client.get("client_secret"):
+            raise KeyError("client_id or client_secret")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SourceUnusable(f"client_secrets {path} is not a usable OAuth client file: "
+                             f"{type(exc).__name__}") from None
+    client["token_uri"] = endpoints.token or client.get("token_uri") or GOOGLE_TOKEN_URI
+    return {"installed": client}
+
+
+def sign_in(auth: OAuthAuth, endpoints: GoogleEndpoints, scopes: list[str], *,
+            open_browser: bool = True, timeout: float | None = 600) -> str:
+    """Run the installed-app flow on 127.0.0.1 and return the token JSON to store.
+
+    With ``open_browser`` false the consent URL is printed for the person to open
+    (on this machine: the redirect comes back to a loopback port). ``access_type=
+    offline`` and ``prompt=consent`` make Google issue a refresh token every time."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    flow = InstalledAppFlow.from_client_config(client_config(auth.client_secrets, endpoints),
+                                               scopes)
+    try:
+        creds = flow.run_local_server(
+            host="127.0.0.1", port=0, open_browser=open_browser,
+            authorization_prompt_message="Open this URL in a browser to sign in:\n{url}",
+            success_message="Signed in; you may close this window.",
+            timeout_seconds=None if timeout is None else int(timeout),
+            access_type="offline", prompt="consent")
+    except webbrowser.Error as exc:
+        raise AuthRequired(f"no browser to open ({exc}); use --no-browser") from None
+    except (OAuth2Error, Warning, OSError, ValueError, AttributeError) as exc:
+        # AttributeError: google-auth-oauthlib's answer to a timed-out wait
+        raise AuthRequired(f"the sign-in did not complete ({type(exc).__name__})") from None
+    if not creds.refresh_token:
+        raise AuthRequired("Google returned no refresh token; sign in again")
+    return json.dumps({"refresh_token": creds.refresh_token,
+                       "scopes": sorted(creds.scopes or scopes)})

@@ -13,6 +13,7 @@ from syncd.cli.app import app, console, state
 from syncd.config import config_model
 from syncd.configfile import find_config, load_config
 from syncd.lists import bundled_text
+from syncd.secrets import create_key_file
 
 config_app = typer.Typer(help="Check the configuration or print its JSON Schema.",
                          no_args_is_help=True)
@@ -26,7 +27,7 @@ def init(
     path: Annotated[Path, typer.Argument(help="where to write the file")] = Path("syncd.yaml"),
     force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
 ) -> None:
-    """Write a commented starter configuration."""
+    """Write a commented starter configuration and the secret key beside it."""
     if path.exists() and not force:
         console.print(f"{path} exists; use --force to overwrite it")
         raise typer.Exit(1)
@@ -34,6 +35,10 @@ def init(
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(bundled_text("syncd.example.yaml"))
+    key_file = path.parent / "syncd.key"
+    if create_key_file(key_file):
+        console.print(f"wrote {key_file} (mode 0600): the key to stored sign-ins; keep it "
+                      "out of backups of the database")
     console.print(f"wrote {path}; edit it, then run `syncd --config {path} config check`")
 
 

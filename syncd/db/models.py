@@ -266,3 +266,15 @@ class Merge(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
+
+
+class Credential(Base):
+    """A source's sign-in (its OAuth token JSON), Fernet-encrypted: never in clear.
+
+    Keyed by source name rather than id, since ``syncd auth`` may run before the
+    source's first sync creates its ``sources`` row."""
+
+    __tablename__ = "credentials"
+    source: Mapped[str] = mapped_column(String(63), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
