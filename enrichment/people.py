@@ -154,7 +154,7 @@ def _reorder_last_first(name: str) -> str:
     return f"{tail} {head}"
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=65536)
 def clean_display_name(name: str, email: str) -> str | None:
     """Turn a raw ``From`` display name into "Given Family", or None if it names no one.
 

@@ -166,7 +166,7 @@ def _participants(msg: RawMessage) -> tuple[Participant, ...]:
             email = normalize_address(address.email) or address.email.strip().lower()
             if email and (email, role) not in seen:
                 seen.add((email, role))
-                name = _display_name(address.name, email)
+                name = clean_display_name(address.name, email)
                 out.append(Participant(storable(email), role, name and storable(name)))
     return tuple(out)
 
@@ -302,7 +302,6 @@ def read_body(msg: RawMessage, *, with_signature: bool = True) -> Reading:
 
 _parse_signature = lru_cache(maxsize=8192)(parse_signature)
 """People sign the same way every time: parse each distinct signature once."""
-_display_name = lru_cache(maxsize=65536)(clean_display_name)
 
 
 _SPACE = re.compile(r"\s+")

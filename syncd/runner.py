@@ -28,7 +28,7 @@ from syncd.errors import AuthRequired, CursorExpired, SourceError
 from syncd.leases import extend_lease, take_lease
 from syncd.pipeline import Context, MessagePlan, plan_message
 from syncd.prefetch import can_fork, produce_in_child
-from syncd.store.credentials import has_token, load_token
+from syncd.store.credentials import stored_secret
 from syncd.store.upsert import insert_ignore
 from syncd.store.write import BatchStats, write_batch
 
@@ -106,9 +106,8 @@ def _sync(job: _Job) -> None:
 def _token(job: _Job) -> str | None:
     """The source's stored sign-in, decrypted (the key is read only when one exists)."""
     with session_scope(job.app.sessions) as session:
-        if not has_token(session, job.source.name):
-            return None
-        return load_token(session, job.app.cipher, job.source.name)
+        secret = stored_secret(session, job.source.name)
+    return None if secret is None else job.app.cipher.decrypt(secret)
 
 
 def _pull(job: _Job, connector: Connector, context: Context) -> None:

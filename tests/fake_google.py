@@ -46,6 +46,8 @@ import threading
 import time
 import traceback
 import urllib.parse
+import urllib.request
+import webbrowser
 from collections.abc import Callable
 from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -386,3 +388,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests assert on ``FakeGoogle.calls`` instead."""
+
+
+BROWSER = "fake-google"
+
+
+class _ConsentBrowser:
+    """Opens the consent URL the way a person's browser would: it follows the fake's
+    redirect back to the sign-in flow's loopback server, in the background."""
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(),
+                         daemon=True).start()
+        return True
+
+
+def register_consent_browser() -> str:
+    """Register the browser with :mod:`webbrowser`; returns its name."""
+    webbrowser.register(BROWSER, None, _ConsentBrowser())  # type: ignore[arg-type]
+    return BROWSER

@@ -13,10 +13,8 @@ import base64
 import ipaddress
 import json
 import socket
-import threading
 import urllib.error
 import urllib.request
-import webbrowser
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -36,6 +34,7 @@ from tests.fake_google import (
     GMAIL_METADATA,
     GMAIL_READONLY,
     FakeGoogle,
+    register_consent_browser,
 )
 
 USER, OTHER = "alice@acme.test", "bob@acme.test"
@@ -205,16 +204,9 @@ def test_installed_app_flow_signs_in_without_a_person(
     consent redirect back to the flow's loopback server."""
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # token_uri is plain http
     google.consent_as(USER)
-
-    class Browser:
-        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-            threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(),
-                             daemon=True).start()
-            return True
-
-    webbrowser.register("fake-google", None, Browser())  # type: ignore[arg-type]
+    browser = register_consent_browser()
     flow = InstalledAppFlow.from_client_config(google.oauth_client(), [GMAIL_READONLY])
-    creds = flow.run_local_server(port=0, browser="fake-google", timeout_seconds=10,
+    creds = flow.run_local_server(port=0, browser=browser, timeout_seconds=10,
                                   authorization_prompt_message=None)
     assert creds.refresh_token
     assert gmail(google, creds).users().getProfile(userId="me").execute()["emailAddress"] \

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import urllib.request
 import webbrowser
 from collections.abc import Iterator
@@ -31,8 +30,8 @@ from syncd.db.session import session_scope
 from syncd.errors import ConfigError
 from syncd.runner import run_source
 from syncd.secrets import ENV, create_key_file, load_cipher
-from syncd.store.credentials import delete_token, load_token, save_token
-from tests.fake_google import FakeGoogle
+from syncd.store.credentials import load_token, save_token
+from tests.fake_google import FakeGoogle, register_consent_browser
 from tests.mailfactory import mail
 from tests.test_fake_google import loopback_only  # noqa: F401  (autouse: loopback only)
 from tests.test_gmail import ALICE, DANA, captured, customer
@@ -79,15 +78,7 @@ def app(make_app: Any, google: FakeGoogle, tmp_path: Path) -> Any:
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default browser follows the consent page's redirect, in the background."""
-
-    class Browser:
-        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-            threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(),
-                             daemon=True).start()
-            return True
-
-    webbrowser.register("fake-google", None, Browser())  # type: ignore[arg-type]
-    monkeypatch.setattr(webbrowser, "_tryorder", ["fake-google"])
+    monkeypatch.setattr(webbrowser, "_tryorder", [register_consent_browser()])
 
 
 def the_refresh_token(google: FakeGoogle) -> str:
@@ -148,10 +139,6 @@ def test_auth_without_a_browser_prints_the_url(app: Any, google: FakeGoogle,
 
 
 def test_a_source_that_never_signed_in_needs_auth(app: Any) -> None:
-    with session_scope(app.sessions) as session:
-        save_token(session, app.cipher, "alice", json.dumps({"refresh_token": "1//0x"}))
-    with session_scope(app.sessions) as session:
-        assert delete_token(session, "alice") and not delete_token(session, "alice")
     result = run_source(app, app.config.source("alice"))
     assert result.status == "needs_auth"
     assert "run `syncd auth alice`" in (result.error or "")

@@ -8,9 +8,8 @@ from it (an environment variable or a 0600 key file).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from syncd.db.models import Credential
@@ -27,18 +26,14 @@ def save_token(session: Session, cipher: Cipher, source: str, token_json: str) -
         row.secret, row.updated_at = secret, now
 
 
-def has_token(session: Session, source: str) -> bool:
-    return session.get(Credential, source) is not None
+def stored_secret(session: Session, source: str) -> bytes | None:
+    """``source``'s token as stored (ciphertext); None when it never signed in. The
+    runner asks this first, so the key is read only for a source that has a token."""
+    return session.execute(select(Credential.secret).where(
+        Credential.source == source)).scalar_one_or_none()
 
 
 def load_token(session: Session, cipher: Cipher, source: str) -> str | None:
     """``source``'s token JSON, decrypted; None when it never signed in."""
-    secret = session.execute(select(Credential.secret).where(
-        Credential.source == source)).scalar_one_or_none()
+    secret = stored_secret(session, source)
     return None if secret is None else cipher.decrypt(secret)
-
-
-def delete_token(session: Session, source: str) -> bool:
-    """Forget ``source``'s sign-in; True if there was one."""
-    result = session.execute(delete(Credential).where(Credential.source == source))
-    return bool(cast(CursorResult[Any], result).rowcount)
