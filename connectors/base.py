@@ -88,15 +88,29 @@ class Attendee:
 
 @dataclass(frozen=True, slots=True)
 class RawEvent:
-    """A calendar event; the pipeline keys it by ``ical_uid`` + ``recurrence_id``."""
+    """One meeting (one occurrence of a series) as a calendar delivers it.
+
+    The pipeline keys it by ``ical_uid`` + ``recurrence_id``, which every calendar
+    that has the meeting agrees on, so the same meeting in two people's calendars is
+    one interaction. ``recurrence_id`` is the occurrence's *original* start in UTC
+    (``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` all day), so a moved occurrence keeps its
+    key; it is None for a one-off meeting. A cancelled meeting or occurrence comes
+    as a :class:`Deletion` of its ``external_id``. ``attendees`` are people only
+    (rooms and other resources left out); the organizer is ``organizer`` and is not
+    repeated among them.
+    """
 
     external_id: str
     ical_uid: str
     start: datetime
     end: datetime | None = None
     recurrence_id: str | None = None
+    all_day: bool = False
     organizer: Attendee | None = None
     attendees: tuple[Attendee, ...] = ()
+    my_response: str | None = None
+    """The calendar owner's own answer (accepted, tentative, declined, needsAction);
+    None when the owner is not on the guest list (their own event)."""
     subject: str = ""
     location: str = ""
     description: str = ""
@@ -147,13 +161,18 @@ class Connector(abc.ABC):
     """True when ``pull`` touches no state outside itself (files only, no token store,
     no database), so the runner may run it in a second process."""
 
-    def __init__(self, name: str, settings: BaseModel, token: str | None = None) -> None:
+    def __init__(self, name: str, settings: BaseModel, token: str | None = None, *,
+                 bodies: bool = True) -> None:
         self.name = name
         self.settings = settings
         self.token = token
         """The source's stored sign-in (token JSON) when :meth:`needs_token` says so;
         the runner reads it from the encrypted token store, so the connector itself
-        never touches the database."""
+        never touches the database. A connector that refreshes it replaces it here,
+        and the runner stores the new value after the pull."""
+        self.bodies = bodies
+        """False when the capture policy stores no text (``visibility`` metadata or
+        subject): a connector may then skip bodies, or ask for a narrower scope."""
 
     @classmethod
     def needs_token(cls, settings: BaseModel) -> bool:

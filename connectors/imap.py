@@ -102,8 +102,9 @@ class ImapConnector(Connector):
     settings: ImapSettings
     shares_nothing = True  # its connection is opened, used and closed inside pull
 
-    def __init__(self, name: str, settings: BaseModel, token: str | None = None) -> None:
-        super().__init__(name, settings, token)
+    def __init__(self, name: str, settings: BaseModel, token: str | None = None, *,
+                 bodies: bool = True) -> None:
+        super().__init__(name, settings, token, bodies=bodies)
         self._client: imapclient.IMAPClient | None = None
         with contextlib.suppress(SourceUnusable):
             self._context()  # made here, a forked reader inherits it; else pull says why

@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "eml": "connectors.eml:EmlConnector",
     "imap": "connectors.imap:ImapConnector",
     "gmail": "connectors.gmail:GmailConnector",
+    "google_calendar": "connectors.google_calendar:GoogleCalendarConnector",
 }
 
 

@@ -22,6 +22,17 @@ Visibility = Literal["metadata", "subject", "snippet", "full"]
 ContactsRule = Literal["sent_and_received", "sent", "none"]
 
 
+class MeetingPolicy(Strict):
+    """Which calendar events count as meetings with someone; by default only timed
+    events the owner did not decline, with at least one other person invited."""
+
+    all_day: bool = Field(False, description=(
+        "capture all-day events (usually holidays, trips and reminders, not meetings)"))
+    without_attendees: bool = Field(False, description=(
+        "capture events with nobody but the calendar's owner on them"))
+    declined: bool = Field(False, description="capture events the owner declined")
+
+
 class CapturePolicy(Strict):
     """What syncd keeps of each message; the team default, overridable per source."""
 
@@ -36,6 +47,8 @@ class CapturePolicy(Strict):
         "address or domain globs never captured: a message with any of them is skipped"))
     allow: tuple[str, ...] = Field((), description=(
         "address or domain globs always treated as people, even if they look automated"))
+    meetings: MeetingPolicy = Field(MeetingPolicy(), description=(
+        "which calendar events are meetings"))
 
 
 class CaptureOverride(Strict):
@@ -46,6 +59,7 @@ class CaptureOverride(Strict):
     internal_conversations: bool | None = None
     deny: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
+    meetings: MeetingPolicy | None = None
 
     def apply(self, team: CapturePolicy) -> CapturePolicy:
         """The effective policy of a source."""
@@ -57,6 +71,7 @@ class CaptureOverride(Strict):
                                     else self.internal_conversations),
             deny=team.deny + self.deny,
             allow=team.allow + self.allow,
+            meetings=self.meetings or team.meetings,
         )
 
 

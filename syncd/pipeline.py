@@ -1,7 +1,7 @@
 """From one delivered message to a plan of what the CRM should hold: pure decisions.
 
 parse (the connector) -> classify -> read the body -> decide about each address ->
-:class:`MessagePlan`. Nothing here touches the database; :mod:`syncd.store` turns
+:class:`InteractionPlan`. Nothing here touches the database; :mod:`syncd.store` turns
 plans into idempotent upserts. The rules, in the order they apply to an address:
 
 1. not a valid address                          -> ``invalid``
@@ -101,11 +101,14 @@ class Participant:
     email: str
     role: str
     name: str | None
+    response: str | None = None
+    """A meeting guest's answer (accepted, tentative, declined, needsAction)."""
 
 
 @dataclass(frozen=True)
-class MessagePlan:
-    """One interaction to upsert, or the reason it is skipped (``skipped``)."""
+class InteractionPlan:
+    """One interaction (an email or a meeting) to upsert, or the reason it is
+    skipped (``skipped``)."""
 
     external_id: str
     folder: str | None
@@ -122,35 +125,45 @@ class MessagePlan:
     decisions: tuple[Decision, ...]
     facts: tuple[Fact, ...] = ()
     skipped: Skip | None = None
+    kind: str = "email"
+    ends_at: datetime | None = None
+    location: str | None = None
+    status: str | None = None
 
 
-def plan_message(msg: RawMessage, ctx: Context) -> MessagePlan:
+def plan_message(msg: RawMessage, ctx: Context) -> InteractionPlan:
     """Every decision about ``msg``; the caller stores it or reports it."""
     participants = _participants(msg)
     sender = participants[0].email if participants and participants[0].role == "from" else None
     automated = _automated(msg, sender, ctx)
     direction = _direction(msg, sender, participants, ctx)
-    decisions = tuple(_decide(p, msg_automated=automated, direction=direction, ctx=ctx)
-                      for p in _unique_addresses(participants))
+    decisions = tuple(decide(p, automated=automated, engaged=_wrote_to(p, direction), ctx=ctx)
+                      for p in unique_addresses(participants))
     customer = any(d.email == sender and d.outcome == "contact" for d in decisions)
-    reply = read_body(msg, with_signature=customer) if _shows(ctx.policy, "snippet") else Reading()
+    reply = read_body(msg, with_signature=customer) if shows(ctx.policy, "snippet") else Reading()
     facts = _facts(sender, participants, decisions, reply)
-    return MessagePlan(
+    return InteractionPlan(
         external_id=msg.external_id, folder=msg.folder, key=_key(msg, participants),
         thread_key=_thread_key(msg, participants), occurred_at=msg.date,
         direction=direction, automated=automated, visibility=ctx.policy.visibility,
         subject=storable(msg.subject) if ctx.policy.visibility != "metadata" else None,
-        snippet=_snippet(storable(reply.new_text)) if _shows(ctx.policy, "snippet") else None,
-        body=storable(reply.new_text) if _shows(ctx.policy, "full") else None,
+        snippet=snippet(storable(reply.new_text)) if shows(ctx.policy, "snippet") else None,
+        body=storable(reply.new_text) if shows(ctx.policy, "full") else None,
         participants=participants, decisions=decisions, facts=facts,
-        skipped=_skip_reason(participants, ctx))
+        skipped=skip_reason(participants, ctx))
 
 
 _VISIBILITY_ORDER = ("metadata", "subject", "snippet", "full")
 
 
-def _shows(policy: CapturePolicy, level: str) -> bool:
+def shows(policy: CapturePolicy, level: str) -> bool:
     return _VISIBILITY_ORDER.index(policy.visibility) >= _VISIBILITY_ORDER.index(level)
+
+
+def shows_text(policy: CapturePolicy) -> bool:
+    """Whether the policy keeps any body text (and so reads signatures): connectors
+    fetch no bodies, and may sign in with a narrower scope, when it does not."""
+    return shows(policy, "snippet")
 
 
 def _participants(msg: RawMessage) -> tuple[Participant, ...]:
@@ -171,7 +184,7 @@ def _participants(msg: RawMessage) -> tuple[Participant, ...]:
     return tuple(out)
 
 
-def _unique_addresses(participants: tuple[Participant, ...]) -> list[Participant]:
+def unique_addresses(participants: tuple[Participant, ...]) -> list[Participant]:
     first: dict[str, Participant] = {}
     for participant in participants:
         first.setdefault(participant.email, participant)
@@ -193,8 +206,16 @@ def _direction(msg: RawMessage, sender: str | None,
     return "inbound"
 
 
-def _decide(p: Participant, *, msg_automated: str | None, direction: str,
-            ctx: Context) -> Decision:
+def _wrote_to(p: Participant, direction: str) -> tuple[str, str] | None:
+    if direction == "outbound" and p.role in {"to", "cc", "bcc"}:
+        return "team_wrote_to", f"the team wrote to it ({p.role})"
+    return None
+
+
+def decide(p: Participant, *, automated: str | None, engaged: tuple[str, str] | None,
+           ctx: Context) -> Decision:
+    """What the address becomes. ``engaged`` is the rule and detail when the team
+    reached out to it (wrote to it, met it), which ``capture.contacts: sent`` needs."""
     email = p.email
     if normalize_address(email) is None:
         return Decision(email, "invalid", "invalid_address", "not a valid email address")
@@ -205,33 +226,34 @@ def _decide(p: Participant, *, msg_automated: str | None, direction: str,
     allowed = glob_matches(ctx.policy.allow, email)
     if allowed:
         return Decision(email, "contact", "allow_list", f"matches allow {allowed!r}", account)
-    if msg_automated:
+    if automated:
         sender_pattern = ctx.lists.automated_pattern(email) if p.role == "from" else None
         if sender_pattern:
             return Decision(email, "automated", "automated_sender",
                             f"matches automated sender pattern {sender_pattern}")
-        return Decision(email, "automated", "automated_message", msg_automated)
+        return Decision(email, "automated", "automated_message", automated)
     if ctx.lists.is_role(local_part_of(email)):
         return Decision(email, "role", "role_address",
                         f"{local_part_of(email)}@ is a group or role mailbox, not a person")
-    return _by_contacts_rule(p, direction, ctx, account)
+    return _by_contacts_rule(p, engaged, ctx, account)
 
 
-def _by_contacts_rule(p: Participant, direction: str, ctx: Context,
+def _by_contacts_rule(p: Participant, engaged: tuple[str, str] | None, ctx: Context,
                       account: str | None) -> Decision:
     rule = ctx.policy.contacts
-    written_to = direction == "outbound" and p.role in {"to", "cc", "bcc"}
     if rule == "none":
         return Decision(p.email, "not_captured", "capture_contacts_none",
                         "capture.contacts is none")
-    if rule == "sent" and not written_to:
+    if rule == "sent" and engaged is None:
         return Decision(p.email, "not_written_to", "capture_contacts_sent",
                         "capture.contacts is sent and the team has not written to it")
-    if written_to:
-        return Decision(p.email, "contact", "team_wrote_to",
-                        f"the team wrote to it ({p.role})", account)
+    if engaged is not None:
+        return Decision(p.email, "contact", engaged[0], engaged[1], account)
     if p.role == "from":
         return Decision(p.email, "contact", "wrote_to_team", "it wrote to the team", account)
+    if p.role == "organizer":
+        return Decision(p.email, "contact", "invited_team", "it invited the team to a "
+                        "meeting", account)
     return Decision(p.email, "contact", "copied",
                     f"it was a participant ({p.role}) of a captured conversation", account)
 
@@ -243,7 +265,7 @@ def _account_domain(email: str, ctx: Context) -> str | None:
     return registrable_domain(domain)
 
 
-def _skip_reason(participants: tuple[Participant, ...], ctx: Context) -> Skip | None:
+def skip_reason(participants: tuple[Participant, ...], ctx: Context) -> Skip | None:
     for participant in participants:
         denied = glob_matches(ctx.policy.deny, participant.email)
         if denied:
@@ -314,7 +336,7 @@ def storable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
 
 
-def _snippet(text: str) -> str | None:
+def snippet(text: str) -> str | None:
     if not text.strip():
         return None
     flat = _SPACE.sub(" ", text).strip()
@@ -323,9 +345,20 @@ def _snippet(text: str) -> str | None:
 
 def _facts(sender: str | None, participants: tuple[Participant, ...],
            decisions: tuple[Decision, ...], reply: Reading) -> tuple[Fact, ...]:
+    facts = name_facts(participants, decisions)
+    people = {d.email for d in decisions if d.outcome in CONTACT_OUTCOMES}
+    if sender in people and reply.fields is not None and sender is not None:
+        facts.extend(_signature_facts(sender, reply.fields))
+    return tuple(facts)
+
+
+def name_facts(participants: tuple[Participant, ...],
+               decisions: tuple[Decision, ...]) -> list[Fact]:
+    """Each person's name as the header (or guest list) gives it, else a guess from
+    the address; weak evidence that a signature's name outranks."""
     people = {d.email for d in decisions if d.outcome in CONTACT_OUTCOMES}
     facts: list[Fact] = []
-    for p in _unique_addresses(participants):
+    for p in unique_addresses(participants):
         if p.email not in people:
             continue
         if p.name:
@@ -334,9 +367,7 @@ def _facts(sender: str | None, participants: tuple[Participant, ...],
             guess = name_from_local_part(p.email)
             if guess:
                 facts.append(Fact(p.email, "contact", "full_name", guess, "address", 0.2))
-    if sender in people and reply.fields is not None and sender is not None:
-        facts.extend(_signature_facts(sender, reply.fields))
-    return tuple(facts)
+    return facts
 
 
 def _signature_facts(sender: str, fields: Fields) -> list[Fact]:

@@ -26,9 +26,10 @@ from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
 from syncd.leases import extend_lease, take_lease
-from syncd.pipeline import Context, MessagePlan, plan_message
+from syncd.meetings import plan_event
+from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
 from syncd.prefetch import can_fork, produce_in_child
-from syncd.store.credentials import stored_secret
+from syncd.store.credentials import save_token, stored_secret
 from syncd.store.upsert import insert_ignore
 from syncd.store.write import BatchStats, write_batch
 
@@ -90,8 +91,8 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
 def _sync(job: _Job) -> None:
     cls = connector_class(job.source.kind)
     token = _token(job) if cls.needs_token(job.source) else None
-    connector = cls(job.source.name, job.source, token)
     context = job.app.context(job.source)
+    connector = cls(job.source.name, job.source, token, bodies=shows_text(context.policy))
     try:
         try:
             _pull(job, connector, context)
@@ -101,6 +102,15 @@ def _sync(job: _Job) -> None:
             _pull(job, connector, context)
     finally:
         connector.close()
+        if connector.token != token and connector.token is not None:
+            _save_token(job, connector.token)
+
+
+def _save_token(job: _Job, token: str) -> None:
+    """Keep what the connector refreshed (a new access token, a rotated refresh
+    token), so the next run need not refresh again."""
+    with session_scope(job.app.sessions) as session:
+        save_token(session, job.app.cipher, job.source.name, token)
 
 
 def _token(job: _Job) -> str | None:
@@ -140,7 +150,7 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
 class PlannedBatch:
     """A connector's batch after the pipeline: what to write, then the cursor."""
 
-    plans: list[MessagePlan]
+    plans: list[InteractionPlan]
     bad: list[BadItem]
     deletions: list[Deletion]
     cursor: Any
@@ -148,30 +158,29 @@ class PlannedBatch:
 
 
 def plan_batch(batch: Batch, context: Context) -> PlannedBatch:
-    """Plans for the messages; anything that cannot be planned becomes a BadItem."""
-    plans: list[MessagePlan] = []
+    """Plans for the messages and meetings; anything that cannot be planned becomes a
+    BadItem."""
+    plans: list[InteractionPlan] = []
     bad: list[BadItem] = []
     deletions: list[Deletion] = []
     for item in batch.items:
-        if isinstance(item, RawMessage):
+        if isinstance(item, RawMessage | RawEvent):
             try:
-                plans.append(plan_message(item, context))
-            except Exception as exc:  # one message must never stop the batch
+                plans.append(plan_message(item, context) if isinstance(item, RawMessage)
+                             else plan_event(item, context))
+            except Exception as exc:  # one item must never stop the batch
                 bad.append(BadItem(item.external_id, _pipeline_failure(exc),
                                    repr(item).encode("utf-8", "replace")))
         elif isinstance(item, BadItem):
             bad.append(item)
-        elif isinstance(item, Deletion):
+        else:
             deletions.append(item)
-        elif isinstance(item, RawEvent):
-            bad.append(BadItem(item.external_id, "meetings are not captured by this "
-                               "version of syncd", repr(item).encode("utf-8", "replace")))
     return PlannedBatch(plans, bad, deletions, batch.next_cursor, batch.total)
 
 
 def _pipeline_failure(exc: Exception) -> str:
     where = traceback.extract_tb(exc.__traceback__)[-1]
-    return (f"the pipeline failed on this message: {type(exc).__name__}: {exc} "
+    return (f"the pipeline failed on this item: {type(exc).__name__}: {exc} "
             f"(at {where.filename}:{where.lineno})")
 
 

@@ -9,7 +9,7 @@ import pytest
 from connectors.base import Address, RawMessage
 from syncd.config import CapturePolicy, Lists
 from syncd.lists import load_lists
-from syncd.pipeline import Context, MessagePlan, plan_message
+from syncd.pipeline import Context, InteractionPlan, plan_message
 
 LISTS = load_lists(Lists())
 ALICE = "alice@acme-robotics.com"
@@ -30,7 +30,7 @@ def message(sender: str, to: list[str], *, cc: list[str] = (), headers: dict[str
         sent_by_me=sent, **kw)  # type: ignore[arg-type]
 
 
-def outcomes(plan: MessagePlan) -> dict[str, tuple[str, str]]:
+def outcomes(plan: InteractionPlan) -> dict[str, tuple[str, str]]:
     return {d.email: (d.outcome, d.rule) for d in plan.decisions}
 
 

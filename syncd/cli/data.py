@@ -89,7 +89,9 @@ def contacts_show(contact_id: int, limit: Limit = 50) -> None:
                "account": account["name"] if account else None,
                "colleague": "yes" if contact["is_internal"] else None,
                "first seen": when(contact["first_seen_at"]),
-               "interactions": contact["interaction_count"]}
+               "interactions": contact["interaction_count"],
+               "next meeting": when(contact["next_meeting_at"])
+               if contact["next_meeting_at"] else None}
     for key, value in details.items():
         if value:
             console.print(f"  {key}: {value}", highlight=False)
@@ -97,10 +99,11 @@ def contacts_show(contact_id: int, limit: Limit = 50) -> None:
 
 
 def _timeline(rows: list[dict[str, Any]]) -> None:
-    listing = table("id", "date", "direction", "subject", "with", title="timeline")
+    listing = table("id", "date", "kind", "direction", "subject", "with", title="timeline")
     for r in rows:
         others = ", ".join(p["email"] for p in r["participants"][:3])
-        listing.add_row(str(r["id"]), day(r["occurred_at"]),
+        kind = r["kind"] + (" (cancelled)" if r["status"] == "cancelled" else "")
+        listing.add_row(str(r["id"]), day(r["occurred_at"]), kind,
                         r["direction"] + (" (automated)" if r["automated"] else ""),
                         r["subject"] or "", others)
     console.print(listing)

@@ -24,7 +24,7 @@ from syncd.config import config_model
 from syncd.configfile import find_config, load_config
 from syncd.errors import BadItemError, ConfigError
 from syncd.lists import load_lists
-from syncd.pipeline import Context, MessagePlan, Reading, plan_message, read_body
+from syncd.pipeline import Context, InteractionPlan, Reading, plan_message, read_body
 
 
 @app.command()
@@ -68,7 +68,7 @@ def _context(owner: str | None) -> Context:
                    load_lists(config.lists))
 
 
-def describe(plan: MessagePlan, reading: Reading, context: Context) -> dict[str, Any]:
+def describe(plan: InteractionPlan, reading: Reading, context: Context) -> dict[str, Any]:
     """The report: what the message says of its sender, then what the pipeline does."""
     sender = plan.participants[0].email if plan.participants and \
         plan.participants[0].role == "from" else None

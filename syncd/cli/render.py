@@ -18,6 +18,10 @@ def when(value: datetime | None) -> str:
     if value is None:
         return "never"
     age = datetime.now(UTC) - value
+    if age.total_seconds() < 0:  # an upcoming meeting
+        ahead = -age
+        span = f"{ahead.days}d" if ahead.days else f"{int(ahead.total_seconds() // 3600)}h"
+        return f"{value:%Y-%m-%d %H:%M} (in {span})"
     if age.days == 0:
         ago = f"{int(age.total_seconds() // 60)}m" if age.seconds < 3600 \
             else f"{int(age.total_seconds() // 3600)}h"

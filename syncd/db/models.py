@@ -3,7 +3,7 @@
 Invariants the schema enforces rather than the code:
 
 - one interaction per natural key (``interactions.key``: normalised Message-ID, or
-  iCalUID + recurrence id), however many mailboxes saw it;
+  ``ical:`` iCalUID + recurrence id), however many mailboxes or calendars saw it;
 - one link per (interaction, source), so redelivery never doubles a copy;
 - one owner per normalised address (``contact_emails.email`` is unique), and one
   account per registrable domain (``account_domains.domain`` is unique);
@@ -178,6 +178,11 @@ class Interaction(Base):
     key: Mapped[str] = mapped_column(String(1000), unique=True)
     thread_key: Mapped[str | None] = mapped_column(String(1000), index=True)
     occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    """When a mail was sent, or a meeting starts (upcoming meetings are in the future)."""
+    ends_at: Mapped[datetime | None]
+    location: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str | None] = mapped_column(String(12))
+    """Meetings: confirmed, tentative, or cancelled once no calendar has it any more."""
     direction: Mapped[str] = mapped_column(String(10))
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     automated_reason: Mapped[str | None] = mapped_column(String(200))

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from syncd.db.models import (
@@ -32,16 +32,30 @@ from syncd.db.models import (
 PAGE = 500
 
 
-def _activity(session: Session, contact_ids: Sequence[int]) -> dict[int, tuple[int, Any]]:
-    """``contact id -> (interaction count, last interaction time)``."""
+def _activity(session: Session, contact_ids: Sequence[int]
+              ) -> dict[int, tuple[int, Any, Any]]:
+    """``contact id -> (interactions so far, the last one's time, next meeting's time)``.
+
+    An upcoming meeting has not happened yet and a cancelled one never will: neither
+    counts as activity; the next meeting is the earliest upcoming one not cancelled."""
+    now = datetime.now(UTC)
+    happened = (Interaction.occurred_at <= now) & _taking_place()
     query = (select(ContactEmail.contact_id,
-                    func.count(func.distinct(InteractionParticipant.interaction_id)),
-                    func.max(Interaction.occurred_at))
+                    func.count(func.distinct(case((happened,
+                                                   InteractionParticipant.interaction_id)))),
+                    func.max(case((happened, Interaction.occurred_at))),
+                    func.min(case(((Interaction.occurred_at > now) & _taking_place(),
+                                   Interaction.occurred_at))))
              .join(InteractionParticipant, InteractionParticipant.email == ContactEmail.email)
              .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
              .where(ContactEmail.contact_id.in_(contact_ids))
              .group_by(ContactEmail.contact_id))
-    return {cid: (count, _utc(last)) for cid, count, last in session.execute(query)}
+    return {cid: (count, _utc(last), _utc(upcoming))
+            for cid, count, last, upcoming in session.execute(query)}
+
+
+def _taking_place() -> Any:
+    return Interaction.status.is_(None) | (Interaction.status != "cancelled")
 
 
 def _utc(value: Any) -> Any:
@@ -93,7 +107,7 @@ def _contact_rows(session: Session, rows: Sequence[Contact]) -> Iterator[dict[st
     accounts = _account_refs(session, {c.account_id for c in rows if c.account_id})
     activity = _activity(session, ids)
     for contact in rows:
-        count, last = activity.get(contact.id, (0, None))
+        count, last, upcoming = activity.get(contact.id, (0, None, None))
         yield {
             "id": contact.id, "full_name": contact.full_name,
             "given_name": contact.given_name, "family_name": contact.family_name,
@@ -103,6 +117,7 @@ def _contact_rows(session: Session, rows: Sequence[Contact]) -> Iterator[dict[st
             "account": accounts.get(contact.account_id) if contact.account_id else None,
             "is_internal": contact.is_internal, "first_seen_at": contact.created_at,
             "last_interaction_at": last, "interaction_count": count,
+            "next_meeting_at": upcoming,
         }
 
 
@@ -148,7 +163,9 @@ def _account_rows(session: Session, rows: Sequence[Account]) -> Iterator[dict[st
         .join(ContactEmail, ContactEmail.contact_id == Contact.id)
         .join(InteractionParticipant, InteractionParticipant.email == ContactEmail.email)
         .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
-        .where(Contact.account_id.in_(ids)).group_by(Contact.account_id)).all())
+        .where(Contact.account_id.in_(ids), Interaction.occurred_at <= datetime.now(UTC),
+               _taking_place())
+        .group_by(Contact.account_id)).all())
     for account in rows:
         yield {"id": account.id, "name": account.name, "domains": domains.get(account.id, []),
                "contact_count": counts.get(account.id, 0),
@@ -179,12 +196,14 @@ def _interaction_rows(session: Session,
                       rows: Sequence[Interaction]) -> Iterator[dict[str, Any]]:
     ids = [i.id for i in rows]
     participants: dict[int, list[dict[str, str]]] = defaultdict(list)
-    for interaction_id, email, role in session.execute(
+    for interaction_id, email, role, response in session.execute(
             select(InteractionParticipant.interaction_id, InteractionParticipant.email,
-                   InteractionParticipant.role)
+                   InteractionParticipant.role, InteractionParticipant.response)
             .where(InteractionParticipant.interaction_id.in_(ids))
             .order_by(InteractionParticipant.id)):
-        participants[interaction_id].append({"email": email, "role": role})
+        participant = {"email": email, "role": role}
+        participants[interaction_id].append(
+            participant | {"response": response} if response else participant)
     sources = _grouped(session, select(InteractionSource.interaction_id, Source.name)
                        .join(Source, Source.id == InteractionSource.source_id)
                        .where(InteractionSource.interaction_id.in_(ids)).order_by(Source.name))
@@ -193,7 +212,8 @@ def _interaction_rows(session: Session,
                "occurred_at": row.occurred_at, "direction": row.direction,
                "automated": row.automated,
                "participants": participants.get(row.id, []),
-               "sources": sources.get(row.id, []), "snippet": row.snippet}
+               "sources": sources.get(row.id, []), "snippet": row.snippet,
+               "ends_at": row.ends_at, "location": row.location, "status": row.status}
 
 
 def why(session: Session, address: str) -> dict[str, Any] | None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import Table, bindparam, case, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import BadItem, Deletion
@@ -27,7 +27,7 @@ from syncd.db.models import (
     Source,
     UtcDateTime,
 )
-from syncd.pipeline import Decision, MessagePlan
+from syncd.pipeline import Decision, InteractionPlan
 from syncd.store.derive import Seen, refresh_accounts, refresh_contacts
 from syncd.store.people import Person, ensure_people, record_decisions
 from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
@@ -62,13 +62,16 @@ class Written:
     at: datetime
 
 
-def write_batch(session: Session, source_id: int, plans: Sequence[MessagePlan], *,
+def write_batch(session: Session, source_id: int, plans: Sequence[InteractionPlan], *,
                 bad: Sequence[BadItem], deletions: Sequence[Deletion],
                 cursor: Any, now: datetime) -> BatchStats:
     """Upsert everything in the batch, then move the source's cursor with it."""
     stats = BatchStats(messages=len(plans) + len(bad))
     kept = _unique_by_key([p for p in plans if not _count_skip(p, stats)])
-    written, stats.new_interactions = _store_interactions(session, kept, now)
+    written, created = _store_interactions(session, kept, now)
+    stats.new_interactions = len(created)
+    _update_meetings(session, [p for p in kept if p.kind == "meeting" and p.key not in created],
+                     written)
     _link_sources(session, source_id, kept, written, now)
     _store_participants(session, kept, written)
     people = ensure_people(session, _people(kept), now)
@@ -80,11 +83,11 @@ def write_batch(session: Session, source_id: int, plans: Sequence[MessagePlan], 
     refresh_accounts(session, accounts_seen.keys() | people.created_accounts, accounts_seen)
     stats.quarantined = _quarantine(session, source_id, bad, now)
     stats.deleted = _mark_deleted(session, source_id, deletions, now)
-    _advance(session, source_id, cursor, len(kept), kept)
+    _advance(session, source_id, cursor, len(kept), kept, now=now)
     return stats
 
 
-def _count_skip(plan: MessagePlan, stats: BatchStats) -> bool:
+def _count_skip(plan: InteractionPlan, stats: BatchStats) -> bool:
     if plan.skipped is None:
         return False
     stats.skipped += 1
@@ -93,21 +96,22 @@ def _count_skip(plan: MessagePlan, stats: BatchStats) -> bool:
     return True
 
 
-def _unique_by_key(plans: list[MessagePlan]) -> list[MessagePlan]:
+def _unique_by_key(plans: list[InteractionPlan]) -> list[InteractionPlan]:
     """One plan per key: the same message twice in one batch (two folders) is one."""
     return list({plan.key: plan for plan in reversed(plans)}.values())[::-1]
 
 
-def _store_interactions(session: Session, plans: Sequence[MessagePlan],
-                        now: datetime) -> tuple[dict[str, Written], int]:
+def _store_interactions(session: Session, plans: Sequence[InteractionPlan],
+                        now: datetime) -> tuple[dict[str, Written], set[str]]:
+    """Rows for the plans' keys, inserting those not yet stored (returned apart)."""
     written = _existing(session, [p.key for p in plans])
     rows = [_interaction_row(p, now) for p in plans if p.key not in written]
     for chunk in chunks(rows):
         statement = insert_for(session, Interaction).on_conflict_do_nothing(
             index_elements=["key"])
         session.execute(statement, chunk)
-    created = len(rows)
-    written.update(_existing(session, [r["key"] for r in rows]))
+    created = {r["key"] for r in rows}
+    written.update(_existing(session, list(created)))
     return written, created
 
 
@@ -121,17 +125,34 @@ def _existing(session: Session, keys: Sequence[str]) -> dict[str, Written]:
     return found
 
 
-def _interaction_row(plan: MessagePlan, now: datetime) -> dict[str, Any]:
+def _interaction_row(plan: InteractionPlan, now: datetime) -> dict[str, Any]:
+    return {"kind": plan.kind, "key": plan.key, "created_at": now} | _content(plan)
+
+
+def _content(plan: InteractionPlan) -> dict[str, Any]:
+    """What a newer copy of a meeting may change (an email never changes)."""
     return {
-        "kind": "email", "key": plan.key, "thread_key": plan.thread_key,
-        "occurred_at": plan.occurred_at, "direction": plan.direction,
+        "thread_key": plan.thread_key, "occurred_at": plan.occurred_at,
+        "ends_at": plan.ends_at, "direction": plan.direction,
         "automated": plan.automated is not None, "automated_reason": plan.automated,
         "visibility": plan.visibility, "subject": plan.subject, "snippet": plan.snippet,
-        "body": plan.body, "created_at": now,
+        "body": plan.body, "location": plan.location, "status": plan.status,
     }
 
 
-def _link_sources(session: Session, source_id: int, plans: Sequence[MessagePlan],
+def _update_meetings(session: Session, plans: Sequence[InteractionPlan],
+                     written: dict[str, Written]) -> None:
+    """A stored meeting that was moved, renamed or re-attended is updated in place:
+    the calendar's latest version is the meeting (one that was cancelled and is back
+    is confirmed again)."""
+    table = cast(Table, Interaction.__table__)
+    rows = [{"row_id": written[p.key].id} | _content(p) for p in plans]
+    statement = update(table).where(table.c.id == bindparam("row_id"))
+    for chunk in chunks(rows):
+        session.execute(statement, list(chunk))
+
+
+def _link_sources(session: Session, source_id: int, plans: Sequence[InteractionPlan],
                   written: dict[str, Written], now: datetime) -> None:
     rows = [{"interaction_id": written[p.key].id, "source_id": source_id,
              "external_id": p.external_id, "folder": p.folder, "first_seen_at": now,
@@ -145,16 +166,42 @@ def _link_sources(session: Session, source_id: int, plans: Sequence[MessagePlan]
         session.execute(statement, chunk)
 
 
-def _store_participants(session: Session, plans: Sequence[MessagePlan],
+def _store_participants(session: Session, plans: Sequence[InteractionPlan],
                         written: dict[str, Written]) -> None:
+    """An email's participants never change; a meeting's guest list is replaced by
+    the latest one, answers included."""
     rows = [{"interaction_id": written[p.key].id, "email": part.email, "role": part.role,
-             "name": part.name, "response": None}
+             "name": part.name, "response": part.response}
             for p in plans for part in p.participants]
-    insert_ignore(session, InteractionParticipant, rows,
+    meetings = {written[p.key].id for p in plans if p.kind == "meeting"}
+    guests = [r for r in rows if r["interaction_id"] in meetings]
+    insert_ignore(session, InteractionParticipant,
+                  [r for r in rows if r["interaction_id"] not in meetings],
                   ["interaction_id", "email", "role"])
+    if not meetings:
+        return
+    _drop_former_guests(session, guests, sorted(meetings))
+    for chunk in chunks(guests):
+        statement = insert_for(session, InteractionParticipant)
+        statement = statement.on_conflict_do_update(
+            index_elements=["interaction_id", "email", "role"],
+            set_={"name": statement.excluded.name, "response": statement.excluded.response})
+        session.execute(statement, chunk)
 
 
-def _people(plans: Iterable[MessagePlan]) -> dict[str, Person]:
+def _drop_former_guests(session: Session, rows: list[dict[str, Any]],
+                        meetings: list[int]) -> None:
+    current = {(r["interaction_id"], r["email"], r["role"]) for r in rows}
+    table = InteractionParticipant
+    for chunk in chunks(meetings):
+        stored = session.execute(select(table.id, table.interaction_id, table.email,
+                                        table.role).where(table.interaction_id.in_(chunk)))
+        gone = [row_id for row_id, *ident in stored if tuple(ident) not in current]
+        if gone:
+            session.execute(delete(table).where(table.id.in_(gone)))
+
+
+def _people(plans: Iterable[InteractionPlan]) -> dict[str, Person]:
     """Addresses that should be people, with what they need: internal? which domain?"""
     people: dict[str, Person] = {}
     for plan in plans:
@@ -166,12 +213,12 @@ def _people(plans: Iterable[MessagePlan]) -> dict[str, Person]:
     return people
 
 
-def _decisions(plans: Iterable[MessagePlan],
+def _decisions(plans: Iterable[InteractionPlan],
                written: dict[str, Written]) -> list[tuple[Decision, int]]:
     return [(d, written[p.key].id) for p in plans for d in p.decisions]
 
 
-def _store_facts(session: Session, source_id: int, plans: Sequence[MessagePlan],
+def _store_facts(session: Session, source_id: int, plans: Sequence[InteractionPlan],
                  written: dict[str, Written],
                  by_email: dict[str, tuple[int, int | None]]) -> tuple[Seen, Seen]:
     """Upsert the batch's observations; returns what each contact and account was
@@ -265,12 +312,29 @@ def _mark_deleted(session: Session, source_id: int, deletions: Sequence[Deletion
                                InteractionSource.external_id.in_(chunk),
                                InteractionSource.deleted_at.is_(None))
                         .values(deleted_at=now))
+        _cancel_meetings(session, source_id, chunk)
     return len(ids)
 
 
+def _cancel_meetings(session: Session, source_id: int, external_ids: Sequence[str]) -> None:
+    """A meeting gone from every calendar that had it did not take place (or will
+    not): it is cancelled, and stays in the history as such."""
+    links = InteractionSource
+    gone = select(links.interaction_id).where(links.source_id == source_id,
+                                              links.external_id.in_(external_ids))
+    live = select(links.interaction_id).where(links.deleted_at.is_(None))
+    session.execute(update(Interaction)
+                    .where(Interaction.kind == "meeting", Interaction.id.in_(gone),
+                           Interaction.id.not_in(live))
+                    .values(status="cancelled"))
+
+
 def _advance(session: Session, source_id: int, cursor: Any, count: int,
-             plans: Sequence[MessagePlan]) -> None:
-    newest = max((p.occurred_at for p in plans if p.occurred_at), default=None)
+             plans: Sequence[InteractionPlan], *, now: datetime) -> None:
+    """The cursor, the item count, and the newest item's time (an upcoming meeting
+    is not news yet)."""
+    newest = max((p.occurred_at for p in plans if p.occurred_at and p.occurred_at <= now),
+                 default=None)
     values: dict[str, Any] = {"cursor": {"v": cursor},
                               "items_total": Source.items_total + count}
     if newest is not None:
