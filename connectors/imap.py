@@ -15,7 +15,8 @@ to three times with backoff, and reading resumes after the last batch delivered.
 Per batch of UIDs: one FETCH of BODYSTRUCTURE and the header fields the pipeline
 reads, then one FETCH per set of text sections (``BODY.PEEK[1]<0.cap>`` ...) for the
 first text/plain and text/html parts; most batches need two or three. Attachments
-are never transferred. Answers are read by ``connectors.imap_wire``, not by
+are never transferred, and no body at all when the capture policy keeps no text
+(``visibility`` metadata or subject). Answers are read by ``connectors.imap_wire``, not by
 imapclient's byte-at-a-time parser, which cost more than the network.
 
 On Gmail (capability ``X-GM-EXT-1``) only All Mail is read, since every label is a
@@ -176,7 +177,8 @@ class ImapConnector(Connector):
     def _folder(self, client: imapclient.IMAPClient, folder: str, state: dict[str, Any],
                 since: datetime | None) -> Iterator[Batch]:
         try:
-            yield from _read_folder(client, folder, state, since, self.settings)
+            yield from _read_folder(client, folder, state, since, self.settings,
+                                    bodies=self.bodies)
         except _TRANSIENT as exc:
             raise Transient(f"{self.settings.host}: connection lost in {folder}: "
                             f"{exc}") from exc
@@ -214,7 +216,8 @@ def _open(settings: ImapSettings, context: ssl.SSLContext) -> imapclient.IMAPCli
 
 
 def _read_folder(client: imapclient.IMAPClient, folder: str, state: dict[str, Any],
-                 since: datetime | None, settings: ImapSettings) -> Iterator[Batch]:
+                 since: datetime | None, settings: ImapSettings, *,
+                 bodies: bool) -> Iterator[Batch]:
     known = state.get(folder)
     status = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
     validity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
@@ -229,7 +232,7 @@ def _read_folder(client: imapclient.IMAPClient, folder: str, state: dict[str, An
     uids = _new_uids(client, start, since)
     gmail = client.has_capability("X-GM-EXT-1")
     for batch in _batches(uids):
-        items = _fetch_batch(client, folder, batch, gmail)
+        items = _fetch_batch(client, folder, batch, gmail=gmail, bodies=bodies)
         state[folder] = {"uidvalidity": validity, "next": max(batch) + 1}
         yield Batch(items, dict(state), total=len(uids))
     state[folder] = {"uidvalidity": validity,
@@ -249,15 +252,18 @@ def _batches(uids: Sequence[int]) -> Iterator[list[int]]:
         yield list(uids[begin:begin + BATCH])
 
 
-def _fetch_batch(client: imapclient.IMAPClient, folder: str, uids: list[int],
-                 gmail: bool) -> list[Item]:
-    wanted = ["BODYSTRUCTURE", HEADER_ITEM, *(GMAIL_ITEMS if gmail else ())]
+def _fetch_batch(client: imapclient.IMAPClient, folder: str, uids: list[int], *,
+                 gmail: bool, bodies: bool) -> list[Item]:
+    """Header fields, then the text parts, in a few FETCHes; without ``bodies`` (the
+    capture policy keeps no text) the header fields only."""
+    wanted = [HEADER_ITEM, *(["BODYSTRUCTURE"] if bodies else ()),
+              *(GMAIL_ITEMS if gmail else ())]
     heads = fetch(client, uids, wanted)
-    parts = {uid: _parts_of(data) for uid, data in heads.items()}
-    bodies: dict[int, dict[bytes, Any]] = {}
+    parts = {uid: _parts_of(data) if bodies else () for uid, data in heads.items()}
+    texts: dict[int, dict[bytes, Any]] = {}
     for items, members in fetch_plan(parts, TEXT_CAP).items():
-        bodies.update(fetch(client, members, items))
-    return [_item(folder, uid, heads[uid], parts[uid], bodies.get(uid, {}))
+        texts.update(fetch(client, members, items))
+    return [_item(folder, uid, heads[uid], parts[uid], texts.get(uid, {}))
             for uid in uids if uid in heads]
 
 

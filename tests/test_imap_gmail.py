@@ -99,3 +99,14 @@ def test_new_mail_in_all_mail_is_read_incrementally(make_app: Any,
     assert captured(app)["q2@customer.example"] == (f"thread:{THREAD:x}", ["gmail:103"])
     fetched_uids = {c.split()[3] for c in gmail.commands if " UID FETCH " in c.upper()}
     assert fetched_uids == {"4"}  # only the new message; UID 4 of All Mail
+
+
+def test_no_body_is_fetched_when_the_policy_keeps_no_text(make_app: Any,
+                                                          gmail: FakeGmail) -> None:
+    app = gmail_app(make_app, gmail, capture={"visibility": "subject"})
+    result = run_source(app, app.config.source("gmail"))
+    assert result.status == "ok", result.error
+    fetches = [c.upper() for c in gmail.commands if " UID FETCH " in c.upper()]
+    assert fetches and all("BODYSTRUCTURE" not in c and "BODY.PEEK[1" not in c
+                           and "HEADER.FIELDS" in c for c in fetches)
+    assert len(captured(app)) == 3
