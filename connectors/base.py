@@ -179,6 +179,12 @@ class Connector(abc.ABC):
         """True when these settings sign in with a token from ``syncd auth``."""
         return False
 
+    @classmethod
+    def scopes(cls, settings: BaseModel, bodies: bool) -> list[str]:
+        """The OAuth scopes this source signs in with: the least that reads what the
+        capture policy keeps (``bodies``). ``syncd auth`` asks for exactly these."""
+        return []
+
     @abc.abstractmethod
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:

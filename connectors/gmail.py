@@ -2,17 +2,17 @@
 
 Cursor: ``{"history_id": H}``, the mailbox's historyId after the last delivered
 change. While a backfill is under way it also carries the next ``page_token`` of
-``messages.list`` and the ``q`` that listing uses, so a crash resumes on the next
-page (a page token Google no longer accepts is an expired cursor).
+``messages.list`` and the window's start ``after`` (epoch seconds), so a crash
+resumes on the next page (a page token Google no longer accepts is an expired
+cursor).
 
 Backfill: ``users.getProfile`` gives H *before* listing, so whatever arrives while
 the backfill runs is replayed by the next incremental run (natural keys make the
-overlap harmless). ``users.messages.list`` (``q=after:<epoch>`` for a window) pages
-through ids, :data:`PAGE` at a time; each page is fetched in batch requests of
-:data:`BATCH` and yielded as one :class:`Batch`: 1 list + 2 batch HTTP requests per
-100 messages. Gmail allows 100 parts a batch but advises at most 50, since larger
-batches trip the per-user rate limit
-(https://developers.google.com/workspace/gmail/api/guides/batch).
+overlap harmless). ``users.messages.list`` pages through ids, :data:`PAGE` at a
+time; each page is fetched in batch requests of :data:`BATCH` and yielded as one
+:class:`Batch`: 1 list + 2 batch HTTP requests per 100 messages. Gmail allows 100
+parts a batch but advises at most 50, since larger batches trip the per-user rate
+limit (https://developers.google.com/workspace/gmail/api/guides/batch).
 
 Incremental: ``users.history.list(startHistoryId=H, historyTypes=messageAdded)``,
 page by page; each page's added messages are fetched as above, and the cursor
@@ -20,68 +20,81 @@ becomes the page's last record id, or the mailbox's historyId after the last pag
 An unchanged mailbox costs one request. A 404 means H is older than Gmail keeps
 (a week, sometimes hours): :class:`CursorExpired`, and the runner resyncs in full.
 
-Messages are fetched with ``format=raw``: :func:`connectors.rfc822.parse_message`
-then reads them exactly as it reads IMAP, Maildir and mbox mail, so one message
-yields the same :class:`RawMessage` whichever way it came, and a message that does
-not parse is quarantined with its bytes. ``format=full`` would spare attachment
-bytes but needs a second decoder of Gmail's pre-parsed, already RFC 2047-decoded
-JSON tree. The id names the copy (``gmail:<hex>``, as the IMAP connector names it
-from X-GM-MSGID), ``threadId`` is the thread hint, the ``SENT`` label says the
-owner sent it. Drafts, spam, trash and chats are not interactions and are skipped;
-a message deleted between listing and fetching (a 404 part) is skipped too.
+Two ways to read a message, chosen by the capture policy (``bodies``), both turned
+into items by :mod:`connectors.gmail_message`:
+
+- Bodies kept: scope ``gmail.readonly``, the window is ``q=after:<epoch>``, and
+  messages are fetched ``format=raw``. (``format=full`` would spare attachment
+  bytes but needs a second decoder of Gmail's pre-parsed JSON tree.)
+- No text kept: scope ``gmail.metadata``, least privilege. That scope forbids ``q``
+  and ``format=raw|full``, so the window is applied here to ``internalDate``, and
+  since ``messages.list`` is newest first, listing stops after the first page that
+  lies entirely before the window (a whole page, not its first old message, in
+  case Gmail's order and ``internalDate`` disagree slightly). Messages are fetched
+  ``format=metadata`` with just the header fields the parser and the classifier
+  read, which give the same :class:`RawMessage`, less the text.
+
+A message deleted between listing and fetching (a 404 part) is skipped.
+
+Every request first spends its quota units (:data:`UNITS`) from the source's
+:class:`~connectors.quota.QuotaLimiter`. For ``auth: oauth`` the access token
+google-auth refreshed is handed back in :attr:`token` for the runner to store.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import httplib2
-from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from connectors.auth.google import GoogleAuth, GoogleEndpoints, OAuthAuth, credentials
-from connectors.base import BadItem, Batch, Connector, Cursor, Item
+from connectors.base import Batch, Cursor, Item
+from connectors.gmail_message import (
+    METADATA_FIELDS,
+    METADATA_HEADERS,
+    RAW_FIELDS,
+    to_item,
+)
 from connectors.google_api import Retryable, execute, translate, with_retries
-from connectors.rfc822 import parse_message
-from syncd.errors import BadItemError
+from connectors.google_service import GoogleConnector, GoogleSettings
+from connectors.quota import QuotaLimiter
 
-log = logging.getLogger(__name__)
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
+GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
 GOOGLE_API = "https://gmail.googleapis.com/"
 PAGE = 100
 BATCH = 50
-SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
-MESSAGE_FIELDS = "id,threadId,labelIds,raw"
+UNITS = {"getProfile": 1, "messages.list": 5, "messages.get": 5, "history.list": 2}
+"""Quota units per call (https://developers.google.com/workspace/gmail/api/reference/quota);
+a batch costs the sum of its parts."""
 
 
-class GmailSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    auth: GoogleAuth = Field(description="how syncd signs in to Google for this mailbox")
-    endpoints: GoogleEndpoints = Field(GoogleEndpoints(), description=(
-        "Google's base URLs replaced (private endpoints, test servers)"))
-    timeout: float = Field(60.0, gt=0, description="seconds to wait for Google")
+class GmailSettings(GoogleSettings):
+    quota_per_minute: int = Field(15000, gt=0, description=(
+        "Gmail API quota units this mailbox may spend a minute (Google's per-user limit "
+        "is 15,000; reading a message costs 5). A minute's worth may be spent at once, "
+        "then syncd waits; lower it when other tools read the same mailbox"))
 
 
-class GmailConnector(Connector):
+class GmailConnector(GoogleConnector):
     kind = "gmail"
+    api = ("gmail", "v1")
     Settings = GmailSettings
     settings: GmailSettings
 
+    def __init__(self, name: str, settings: BaseModel, token: str | None = None, *,
+                 bodies: bool = True) -> None:
+        super().__init__(name, settings, token, bodies=bodies)
+        self.quota = QuotaLimiter(self.settings.quota_per_minute)
+
     @classmethod
-    def needs_token(cls, settings: BaseModel) -> bool:
-        """``auth: {type: oauth}`` reads the refresh token ``syncd auth`` stored."""
-        return isinstance(getattr(settings, "auth", None), OAuthAuth)
+    def scopes(cls, settings: BaseModel, bodies: bool) -> list[str]:
+        """``gmail.readonly``, or ``gmail.metadata`` when no text is kept."""
+        return [GMAIL_READONLY if bodies else GMAIL_METADATA]
 
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
@@ -90,42 +103,47 @@ class GmailConnector(Connector):
         if not state:
             start = str(self._call(service.users().getProfile(userId="me"),
                                    "getProfile")["historyId"])
-            yield from self._backfill(service, start, _query(since), None)
+            after = None if since is None else int(since.timestamp())
+            yield from self._backfill(service, start, after, None)
         elif state.get("page_token"):
-            yield from self._backfill(service, str(state["history_id"]), state.get("q"),
-                                      str(state["page_token"]))
+            yield from self._backfill(service, str(state["history_id"]),
+                                      state.get("after"), str(state["page_token"]))
         else:
             yield from self._incremental(service, str(state["history_id"]))
 
-    def _service(self) -> Any:
-        creds = credentials(self.settings.auth, self.settings.endpoints, [GMAIL_READONLY],
-                            source=self.name, token=self.token)
-        http = AuthorizedHttp(creds, http=httplib2.Http(timeout=self.settings.timeout))
-        api = self.settings.endpoints.api
-        return build("gmail", "v1", http=http, static_discovery=True,
-                     client_options={"api_endpoint": api} if api else None)
-
     def _call(self, request: Any, what: str, *, expired_on: frozenset[int] = frozenset()
               ) -> Any:
-        return with_retries(what, lambda: execute(request, what, expired_on))
+        """One request, its quota spent on every attempt (Google counts retries too)."""
+        def attempt() -> Any:
+            self.quota.spend(UNITS[what])
+            return execute(request, what, expired_on)
+        return with_retries(what, attempt)
 
-    def _backfill(self, service: Any, history_id: str, query: str | None,
+    def _backfill(self, service: Any, history_id: str, after: int | None,
                   token: str | None) -> Iterator[Batch]:
         """Pages of ``messages.list``; a resumed page token Google refuses is expired."""
         expired_on = frozenset({400, 404}) if token else frozenset()
         while True:
             page = self._call(service.users().messages().list(
-                userId="me", q=query, pageToken=token, maxResults=PAGE,
+                userId="me", q=self._query(after), pageToken=token, maxResults=PAGE,
                 fields="messages/id,nextPageToken,resultSizeEstimate"),
                 "messages.list", expired_on=expired_on)
             token = page.get("nextPageToken")
-            items = self._fetch(service, [m["id"] for m in page.get("messages", [])])
+            resources = self._fetch(service, [m["id"] for m in page.get("messages", [])])
+            recent = [r for r in resources if _within(r, after)]
+            done = not token or (resources and not recent)
             cursor: dict[str, Any] = {"history_id": history_id}
-            if token:
-                cursor |= {"page_token": token, "q": query}
-            yield Batch(items, cursor, total=page.get("resultSizeEstimate"))
-            if not token:
+            if not done:
+                cursor |= {"page_token": token, "after": after}
+            unwindowed = after is not None and not self.bodies  # the estimate counts all
+            yield Batch(self._items(recent), cursor,
+                        total=None if unwindowed else page.get("resultSizeEstimate"))
+            if done:
                 return
+
+    def _query(self, after: int | None) -> str | None:
+        """The window as a Gmail search, which ``gmail.metadata`` does not allow."""
+        return None if after is None or not self.bodies else f"after:{after}"
 
     def _incremental(self, service: Any, start: str) -> Iterator[Batch]:
         """History pages; the cursor is the last record read, then the mailbox's
@@ -146,22 +164,26 @@ class GmailConnector(Connector):
                 reached = str(records[-1]["id"])
             if not token:
                 reached = str(page["historyId"])
-            yield Batch(self._fetch(service, _added(records)), {"history_id": reached})
+            items = self._items(self._fetch(service, _added(records)))
+            yield Batch(items, {"history_id": reached})
             if not token:
                 return
 
-    def _fetch(self, service: Any, ids: Sequence[str]) -> list[Item]:
-        """The messages, :data:`BATCH` per batch request, in the order given."""
-        items: list[Item] = []
+    def _items(self, resources: Sequence[dict[str, Any]]) -> list[Item]:
+        return [item for resource in resources
+                if (item := to_item(resource, self.bodies)) is not None]
+
+    def _fetch(self, service: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The messages still there, :data:`BATCH` per batch request, in the order given."""
+        resources: list[dict[str, Any]] = []
         for begin in range(0, len(ids), BATCH):
             chunk = ids[begin:begin + BATCH]
             got: dict[str, dict[str, Any] | None] = {}
             with_retries("messages.get batch",
                          functools.partial(self._batch, service, chunk, got))
-            items += [item for message_id in chunk
-                      if (resource := got.get(message_id)) is not None
-                      and (item := _item(resource)) is not None]
-        return items
+            resources += [resource for message_id in chunk
+                          if (resource := got.get(message_id)) is not None]
+        return resources
 
     def _batch(self, service: Any, ids: Sequence[str],
                got: dict[str, dict[str, Any] | None]) -> None:
@@ -182,23 +204,33 @@ class GmailConnector(Connector):
                 retry.append(problem)
 
         batch = BatchHttpRequest(callback=collect, batch_uri=self._batch_uri())
-        for message_id in ids:
-            if message_id not in got:
-                batch.add(service.users().messages().get(
-                    userId="me", id=message_id, format="raw", fields=MESSAGE_FIELDS),
-                    request_id=message_id)
+        pending = [message_id for message_id in ids if message_id not in got]
+        for message_id in pending:
+            batch.add(self._get(service, message_id), request_id=message_id)
+        self.quota.spend(UNITS["messages.get"] * len(pending))
         execute(batch, "batch")
         if retry:
             waits = [r.retry_after for r in retry if r.retry_after is not None]
             raise Retryable(f"{len(retry)} of {len(ids)} parts: {retry[0]}",
                             max(waits) if waits else None)
 
+    def _get(self, service: Any, message_id: str) -> Any:
+        messages = service.users().messages()
+        if self.bodies:
+            return messages.get(userId="me", id=message_id, format="raw", fields=RAW_FIELDS)
+        return messages.get(userId="me", id=message_id, format="metadata",
+                            metadataHeaders=list(METADATA_HEADERS), fields=METADATA_FIELDS)
+
     def _batch_uri(self) -> str:
         return (self.settings.endpoints.api or GOOGLE_API).rstrip("/") + "/batch/gmail/v1"
 
 
-def _query(since: datetime | None) -> str | None:
-    return None if since is None else f"after:{int(since.timestamp())}"
+def _within(resource: dict[str, Any], after: int | None) -> bool:
+    """On or after the window's start by ``internalDate`` (always, without a window or
+    when Gmail left the date out)."""
+    if after is None or "internalDate" not in resource:
+        return True
+    return int(resource["internalDate"]) >= after * 1000
 
 
 def _added(records: list[dict[str, Any]]) -> list[str]:
@@ -206,30 +238,3 @@ def _added(records: list[dict[str, Any]]) -> list[str]:
     ids = (added["message"]["id"] for record in records
            for added in record.get("messagesAdded", []))
     return list(dict.fromkeys(ids))
-
-
-def _hex(gmail_id: str) -> str:
-    """Gmail's id without leading zeros, as the IMAP connector prints X-GM-MSGID."""
-    try:
-        return format(int(gmail_id, 16), "x")
-    except ValueError:
-        return gmail_id
-
-
-def _item(resource: dict[str, Any]) -> Item | None:
-    labels = tuple(resource.get("labelIds", []))
-    if SKIPPED_LABELS & set(labels):
-        return None
-    external_id = f"gmail:{_hex(resource['id'])}"
-    text = str(resource.get("raw", ""))
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        message = parse_message(raw, external_id=external_id)
-    except (binascii.Error, ValueError) as exc:
-        return BadItem(external_id, f"Gmail sent no readable raw message: {exc}",
-                       text[:65536].encode())
-    except BadItemError as exc:
-        return BadItem(external_id, f"Gmail message {resource['id']}: {exc}", raw[:65536])
-    thread = resource.get("threadId")
-    return replace(message, thread_hint=_hex(thread) if thread else None, labels=labels,
-                   sent_by_me="SENT" in labels)

@@ -13,9 +13,11 @@ https://developers.google.com/workspace/gmail/api/guides/handle-errors):
 - ``invalid_grant`` (revoked key, unknown or suspended subject, scope no longer
   delegated), 401 after the library's own refresh, and 403
   ``insufficientPermissions``: :class:`AuthRequired`. The last is a grant that
-  lacks ``gmail.readonly`` - fixed by signing in again or by the admin delegating
-  the scope, never by retrying - so it belongs with the other credential problems
-  and shows as ``needs_auth`` rather than as a failure repeated every schedule.
+  lacks the scope the capture policy needs (``gmail.readonly``, or
+  ``gmail.metadata`` when no text is kept) - fixed by signing in again or by the
+  admin delegating the scope, never by retrying - so it belongs with the other
+  credential problems and shows as ``needs_auth`` rather than as a failure
+  repeated every schedule.
 - Anything else (400 ``failedPrecondition`` for a subject without Gmail, 403
   "Delegation denied", 404 where an id cannot vanish): :class:`SourceUnusable`.
 """

@@ -34,14 +34,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httplib2
-from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.discovery import build
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from connectors.auth.google import GoogleAuth, GoogleEndpoints, OAuthAuth, credentials
-from connectors.base import Attendee, BadItem, Batch, Connector, Cursor, Deletion, Item, RawEvent
+from connectors.base import Attendee, BadItem, Batch, Cursor, Deletion, Item, RawEvent
 from connectors.google_api import execute, with_retries
+from connectors.google_service import GoogleConnector, GoogleSettings
 
 CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly"
 PAGE = 500
@@ -49,26 +46,20 @@ MEETING_TYPES = frozenset({"default"})
 PRIVATE = frozenset({"private", "confidential"})
 
 
-class GoogleCalendarSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    auth: GoogleAuth = Field(description="how syncd signs in to Google for this calendar")
-    endpoints: GoogleEndpoints = Field(GoogleEndpoints(), description=(
-        "Google's base URLs replaced (private endpoints, test servers)"))
+class GoogleCalendarSettings(GoogleSettings):
     calendar: str = Field("primary", min_length=1, description=(
         "the calendar to read: primary (the user's own) or a calendar id"))
-    timeout: float = Field(60.0, gt=0, description="seconds to wait for Google")
 
 
-class GoogleCalendarConnector(Connector):
+class GoogleCalendarConnector(GoogleConnector):
     kind = "google_calendar"
+    api = ("calendar", "v3")
     Settings = GoogleCalendarSettings
     settings: GoogleCalendarSettings
 
     @classmethod
-    def needs_token(cls, settings: BaseModel) -> bool:
-        """``auth: {type: oauth}`` reads the refresh token ``syncd auth`` stored."""
-        return isinstance(getattr(settings, "auth", None), OAuthAuth)
+    def scopes(cls, settings: BaseModel, bodies: bool) -> list[str]:
+        return [CALENDAR_READONLY]
 
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
@@ -80,14 +71,6 @@ class GoogleCalendarConnector(Connector):
             time_min = state.get("time_min") or (_rfc3339(since) if since else None)
             query = {"timeMin": time_min} if time_min else {}
         yield from self._listing(service, query, state.get("page_token"))
-
-    def _service(self) -> Any:
-        creds = credentials(self.settings.auth, self.settings.endpoints, [CALENDAR_READONLY],
-                            source=self.name, token=self.token)
-        http = AuthorizedHttp(creds, http=httplib2.Http(timeout=self.settings.timeout))
-        api = self.settings.endpoints.api
-        return build("calendar", "v3", http=http, static_discovery=True,
-                     client_options={"api_endpoint": api} if api else None)
 
     def _listing(self, service: Any, query: dict[str, str], token: str | None
                  ) -> Iterator[Batch]:

@@ -10,12 +10,14 @@ database in clear, nor any output.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import urllib.request
 import webbrowser
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,13 @@ from syncd.errors import ConfigError
 from syncd.runner import run_source
 from syncd.secrets import ENV, create_key_file, load_cipher
 from syncd.store.credentials import load_token, save_token
-from tests.fake_google import FakeGoogle, register_consent_browser
+from tests.fake_google import (
+    CALENDAR_READONLY,
+    GMAIL_METADATA,
+    GMAIL_READONLY,
+    FakeGoogle,
+    register_consent_browser,
+)
 from tests.mailfactory import mail
 from tests.test_fake_google import loopback_only  # noqa: F401  (autouse: loopback only)
 from tests.test_gmail import ALICE, DANA, captured, customer
@@ -113,7 +121,10 @@ def test_auth_signs_in_and_the_source_syncs(app: Any, google: FakeGoogle, browse
     outcome = run_source(app, app.config.source("alice"))
     assert outcome.status == "ok", outcome.error
     assert list(captured(app)) == ["q1@customer.example"]
-    assert google.count("oauth.token") == 2  # the code exchange, then one refresh
+    assert google.count("oauth.token") == 1  # the code exchange's access token served
+    with session_scope(app.sessions) as session:
+        kept = json.loads(load_token(session, app.cipher, "alice") or "")
+    assert kept["scopes"] == kept["access"]["scopes"] == [GMAIL_READONLY]
 
 
 def test_auth_without_a_browser_prints_the_url(app: Any, google: FakeGoogle,
@@ -214,3 +225,122 @@ def test_init_creates_the_key_file_once(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["init", str(config), "--force"]).exit_code == 0
     assert key.read_bytes() == first  # an existing key is never replaced
     load_cipher(key)
+
+
+def test_auth_asks_for_the_scope_the_capture_policy_needs(
+        make_app: Any, google: FakeGoogle, browser: None, tmp_path: Path) -> None:
+    """No text kept: consent to gmail.metadata only, and the runs that follow use it."""
+    source = oauth_source(google, client_file(tmp_path, google.oauth_client()))
+    app = make_app([source | {"capture": {"visibility": "metadata"}}])
+    google.consent_as(ALICE)
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "syncd.yaml"), "auth",
+                                      "alice"])
+    assert result.exit_code == 0, result.output
+    (grant,) = google.oauth.refresh_tokens.values()
+    assert grant.scopes == {GMAIL_METADATA}
+    google.mailbox(ALICE).add(customer(1))
+    outcome = run_source(app, app.config.source("alice"))
+    assert outcome.status == "ok", outcome.error
+    assert list(captured(app)) == ["q1@customer.example"]
+    assert google.count(status=403) == 0
+
+
+def test_auth_asks_a_calendar_source_for_calendar_access(
+        make_app: Any, google: FakeGoogle, browser: None, tmp_path: Path) -> None:
+    source = oauth_source(google, client_file(tmp_path, google.oauth_client()), "calendar")
+    make_app([source | {"kind": "google_calendar",
+                        "endpoints": {"api": google.calendar_endpoint,
+                                      "token": google.token_uri}}])
+    google.consent_as(ALICE)
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "syncd.yaml"), "auth",
+                                      "calendar"])
+    assert result.exit_code == 0, result.output
+    (grant,) = google.oauth.refresh_tokens.values()
+    assert grant.scopes == {CALENDAR_READONLY}
+
+
+@pytest.fixture
+def signed_in(make_app: Any, google: FakeGoogle, tmp_path: Path) -> Any:
+    """A source whose stored sign-in holds a refresh token only, as before this
+    version kept access tokens."""
+    info = google.authorize_user(ALICE, {GMAIL_READONLY})
+    client = {"installed": {"client_id": info["client_id"],
+                            "client_secret": info["client_secret"],
+                            "token_uri": google.token_uri}}
+    app = make_app([oauth_source(google, client_file(tmp_path, client))])
+    with session_scope(app.sessions) as session:
+        save_token(session, app.cipher, "alice",
+                   json.dumps({"refresh_token": info["refresh_token"],
+                               "scopes": [GMAIL_READONLY]}))
+    return app
+
+
+def kept(app: Any) -> dict[str, Any]:
+    with session_scope(app.sessions) as session:
+        token: dict[str, Any] = json.loads(load_token(session, app.cipher, "alice") or "")
+    return token
+
+
+def test_the_refreshed_access_token_serves_the_next_run(
+        signed_in: Any, google: FakeGoogle, caplog: pytest.LogCaptureFixture) -> None:
+    app, refresh = signed_in, kept(signed_in)["refresh_token"]
+    google.mailbox(ALICE).add(customer(1))
+    caplog.set_level(logging.DEBUG)
+    assert run_source(app, app.config.source("alice")).status == "ok"
+    assert google.count("oauth.token") == 1
+    access = kept(app)["access"]
+    assert kept(app)["refresh_token"] == refresh and access["scopes"] == [GMAIL_READONLY]
+    expiry = datetime.fromisoformat(access["expiry"])
+    assert timedelta(minutes=55) < expiry - datetime.now(UTC) <= timedelta(hours=1)
+    assert google.oauth.grant_for(f"Bearer {access['token']}") is not None
+
+    google.mailbox(ALICE).add(customer(2))
+    again = run_source(app, app.config.source("alice"))
+    assert again.status == "ok" and again.stats.new_interactions == 1
+    assert google.count("oauth.token") == 1  # no refresh: the stored token was valid
+    assert kept(app)["access"] == access
+    assert refresh.encode() not in stored(app) and access["token"].encode() not in stored(app)
+    assert all(secret not in caplog.text for secret in (refresh, access["token"]))
+
+
+def test_an_expired_stored_access_token_is_refreshed(signed_in: Any,
+                                                     google: FakeGoogle) -> None:
+    app = signed_in
+    assert run_source(app, app.config.source("alice")).status == "ok"
+    stale = kept(app)["access"] | {"expiry": "2026-01-01T00:00:00+00:00"}
+    with session_scope(app.sessions) as session:
+        save_token(session, app.cipher, "alice",
+                   json.dumps(kept(app) | {"access": stale}))
+    assert run_source(app, app.config.source("alice")).status == "ok"
+    assert google.count("oauth.token") == 2
+    fresh = kept(app)["access"]
+    assert fresh["token"] != stale["token"]
+    assert datetime.fromisoformat(fresh["expiry"]) > datetime.now(UTC)
+
+
+def test_an_access_token_google_dropped_early_is_refreshed(signed_in: Any,
+                                                           google: FakeGoogle) -> None:
+    """Unexpired by the clock, refused by Google (401): google-auth refreshes it once."""
+    app = signed_in
+    assert run_source(app, app.config.source("alice")).status == "ok"
+    google.expire_access_tokens(ALICE)
+    google.mailbox(ALICE).add(customer(1))
+    google.calls.clear()
+    result = run_source(app, app.config.source("alice"))
+    assert result.status == "ok", result.error
+    assert [c.endpoint for c in google.calls if c.status in {401, 200}][:2] == [
+        "gmail.users.history.list", "oauth.token"]
+    assert google.oauth.grant_for(f"Bearer {kept(app)['access']['token']}") is not None
+
+
+def test_a_token_kept_for_another_scope_is_not_used(signed_in: Any, google: FakeGoogle,
+                                                    make_app: Any, tmp_path: Path) -> None:
+    """The policy now keeps no text: the readonly access token is not reused, and the
+    refresh asks for gmail.metadata, which this sign-in never granted."""
+    assert run_source(signed_in, signed_in.config.source("alice")).status == "ok"
+    source = oauth_source(google, tmp_path / "client_secret.json")
+    app = make_app([source | {"capture": {"visibility": "metadata"}}])  # same database
+    result = run_source(app, app.config.source("alice"))
+    assert result.status == "needs_auth" and "invalid_scope" in (result.error or "")
+    assert google.count("oauth.token", status=400) == 1
+    assert google.count(status=401) == google.count(status=403) == 0

@@ -11,6 +11,13 @@ A source's ``auth:`` names how syncd proves who it reads for, one of:
   the refresh token it yields is kept encrypted by the runner's token store and
   handed to the connector, which refreshes access tokens silently from it.
 
+The stored sign-in is JSON: ``refresh_token`` and the ``scopes`` consented to, plus,
+once a run has refreshed it, ``access`` = ``{token, expiry, scopes}``
+(:func:`token_to_keep`). The next run starts from that access token while it is
+valid for the same scopes, so a source synced every few minutes asks the token
+endpoint about once an hour, not every run; google-auth refreshes it first when it
+has expired (or nearly), and again when Google answers 401.
+
 ``endpoints:`` replaces Google's base URLs (a private endpoint, a test server). The
 key or client-secrets file's own ``token_uri`` is used unless ``endpoints.token`` is
 given; plain http is accepted for loopback hosts only, as for IMAP's ``security:
@@ -23,6 +30,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import webbrowser
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -85,7 +93,8 @@ class GoogleEndpoints(BaseModel):
 
 def credentials(auth: ServiceAccountAuth | OAuthAuth, endpoints: GoogleEndpoints,
                 scopes: list[str], *, source: str, token: str | None) -> BaseCredentials:
-    """Credentials that fetch their own access token on first use.
+    """Credentials that fetch their own access token on first use (oauth: unless the
+    stored sign-in kept one that is still valid for ``scopes``).
 
     ``token`` is the source's stored sign-in (oauth only): without one the source
     needs ``syncd auth``. A key or client file that is missing or malformed is
@@ -111,14 +120,47 @@ def _user_credentials(auth: OAuthAuth, endpoints: GoogleEndpoints, scopes: list[
         raise AuthRequired(f"{source} has not signed in to Google: run `syncd auth {source}`")
     client = client_config(auth.client_secrets, endpoints)["installed"]
     try:
-        refresh_token = str(json.loads(token)["refresh_token"])
+        stored = json.loads(token)
+        refresh_token = str(stored["refresh_token"])
     except (ValueError, KeyError, TypeError):
         raise AuthRequired(f"{source}: the stored sign-in is unreadable; run "
                            f"`syncd auth {source}` again") from None
+    access, expiry = _stored_access(stored, scopes)
     return user_credentials.Credentials(  # type: ignore[no-untyped-call]
-        None, refresh_token=refresh_token, token_uri=client["token_uri"],
+        access, refresh_token=refresh_token, token_uri=client["token_uri"],
         client_id=client["client_id"], client_secret=client["client_secret"],
-        scopes=scopes)
+        scopes=scopes, expiry=expiry)
+
+
+def _stored_access(stored: dict[str, Any], scopes: list[str]
+                   ) -> tuple[str | None, datetime | None]:
+    """The access token a previous run kept, if it was issued for exactly ``scopes``
+    (one for other scopes could be refused, or allow more than the policy needs).
+    Its expiry is naive UTC, as google-auth compares it."""
+    access = stored.get("access")
+    if not isinstance(access, dict) or sorted(access.get("scopes") or []) != sorted(scopes):
+        return None, None
+    try:
+        expiry = datetime.fromisoformat(str(access["expiry"]))
+        return str(access["token"]), expiry.astimezone(UTC).replace(tzinfo=None)
+    except (KeyError, ValueError):
+        return None, None
+
+
+def token_to_keep(creds: BaseCredentials, token: str) -> str:
+    """The sign-in to store after a run: ``token`` with the access token ``creds`` now
+    hold, or ``token`` itself when that is the one it already had (or the creds are a
+    service account's, which keeps nothing)."""
+    if not isinstance(creds, user_credentials.Credentials) or not creds.token \
+            or creds.expiry is None:
+        return token
+    stored = json.loads(token)
+    access = {"token": creds.token, "scopes": sorted(creds.scopes or []),
+              "expiry": creds.expiry.replace(tzinfo=UTC).isoformat()}
+    if stored.get("access") == access:
+        return token
+    refresh_token = creds.refresh_token or stored["refresh_token"]  # Google may rotate it
+    return json.dumps(stored | {"refresh_token": refresh_token, "access": access})
 
 
 def client_config(path: Path, endpoints: GoogleEndpoints) -> dict[str, dict[str, Any]]:
@@ -162,5 +204,6 @@ def sign_in(auth: OAuthAuth, endpoints: GoogleEndpoints, scopes: list[str], *,
         raise AuthRequired(f"the sign-in did not complete ({type(exc).__name__})") from None
     if not creds.refresh_token:
         raise AuthRequired("Google returned no refresh token; sign in again")
-    return json.dumps({"refresh_token": creds.refresh_token,
-                       "scopes": sorted(creds.scopes or scopes)})
+    signed_in = json.dumps({"refresh_token": creds.refresh_token,
+                            "scopes": sorted(creds.scopes or scopes)})
+    return token_to_keep(creds, signed_in)  # with its access token: no refresh at first

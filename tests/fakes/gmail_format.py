@@ -6,8 +6,11 @@ From the discovery document's Message/MessagePart schemas (shared/REMOTE-APIS.md
 - ``metadata``: the same plus ``payload`` with ``mimeType`` and ``headers`` only,
   restricted to ``metadataHeaders`` (case-insensitive) when given.
 - ``full``: the parsed MIME tree; ``partId`` "" for the top, "0", "1", "0.1" below;
-  ``headers`` in message order, unfolded, RFC 2047 words decoded, names in their
-  original case; ``body.data`` is base64url (padded) of the transfer-decoded bytes;
+  ``headers`` in message order, repeated fields repeated, names in their original
+  case, values as in the message: unfolded (the line breaks removed, the folding
+  whitespace kept), RFC 2047 encoded words left encoded; 8-bit header bytes are
+  read as UTF-8, else Latin-1, since JSON carries text; ``body.data`` is base64url
+  (padded) of the transfer-decoded bytes;
   containers have ``body.size`` 0 and ``parts``; a part with a filename gets
   ``body.attachmentId`` instead of data.
 - ``raw``: base64url of the RFC 822 bytes in ``raw``, no payload.
@@ -21,7 +24,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
@@ -73,7 +75,7 @@ def part_resource(part: Message, part_id: str, message_id: str) -> dict[str, Any
 
 
 def headers(part: Message) -> list[dict[str, str]]:
-    return [{"name": name, "value": _header_text(value)} for name, value in part.items()]
+    return [{"name": name, "value": _header_text(value)} for name, value in part.raw_items()]
 
 
 def snippet(parsed: Message) -> str:
@@ -95,8 +97,9 @@ def b64url(data: bytes) -> str:
 
 
 def _header_text(value: str) -> str:
-    unfolded = re.sub(r"\r?\n(?=[ \t])", "", str(value))
+    """A raw value (8-bit bytes kept as surrogates by the parser) as Gmail sends it."""
+    data = re.sub(r"\r?\n(?=[ \t])", "", value).encode("utf-8", "surrogateescape")
     try:
-        return str(make_header(decode_header(unfolded)))
-    except (LookupError, UnicodeDecodeError, ValueError):
-        return unfolded
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

@@ -58,11 +58,14 @@ _UNDELEGATED = ("Client is unauthorized to retrieve access tokens using this met
 class Grant:
     """What an access token allows: one user's data, within these scopes.
 
-    ``user`` is None for a service account acting as itself (no ``sub``)."""
+    ``user`` is None for a service account acting as itself (no ``sub``);
+    ``refresh_token`` is the one it was bought with, if any: revoking that revokes it
+    too, as a user removing the app's access at Google does."""
 
     user: str | None
     scopes: frozenset[str]
     expires_at: float
+    refresh_token: str | None = None
 
 
 @dataclass
@@ -172,6 +175,9 @@ class OAuthServer:
 
     def revoke(self, refresh_token: str) -> None:
         self.refresh_tokens[refresh_token].revoked = True
+        for token, grant in list(self.access_tokens.items()):
+            if grant.refresh_token == refresh_token:
+                del self.access_tokens[token]
 
     def expire_access_tokens(self, user: str | None = None) -> None:
         for token, grant in list(self.access_tokens.items()):
@@ -227,13 +233,15 @@ class OAuthServer:
         refresh = f"1//0{secrets.token_urlsafe(60)}"
         scopes = frozenset(consent.scopes)
         self.refresh_tokens[refresh] = RefreshGrant(client_id, consent.user, scopes)
-        return Grant(consent.user, scopes, self.clock() + ACCESS_TOKEN_LIFETIME), refresh
+        return Grant(consent.user, scopes, self.clock() + ACCESS_TOKEN_LIFETIME,
+                     refresh), refresh
 
     def _refresh(self, form: dict[str, str]) -> Grant:
         client_id = form.get("client_id", "")
         if self.clients.get(client_id) != form.get("client_secret") or client_id == "":
             raise TokenError(401, "invalid_client", "Unauthorized")
-        stored = self.refresh_tokens.get(form.get("refresh_token", ""))
+        refresh = form.get("refresh_token", "")
+        stored = self.refresh_tokens.get(refresh)
         if stored is None or stored.revoked or stored.client_id != client_id:
             raise TokenError(400, "invalid_grant", "Token has been expired or revoked.")
         scopes = stored.scopes
@@ -243,7 +251,7 @@ class OAuthServer:
                 raise TokenError(400, "invalid_scope",
                                  "The requested scope is not within the granted scopes.")
             scopes = asked
-        return Grant(stored.user, scopes, self.clock() + ACCESS_TOKEN_LIFETIME)
+        return Grant(stored.user, scopes, self.clock() + ACCESS_TOKEN_LIFETIME, refresh)
 
     def _jwt_bearer(self, assertion: str) -> Grant:
         claims, account = self._verified_claims(assertion)

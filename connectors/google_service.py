@@ -1,0 +1,72 @@
+"""What the Gmail and Calendar connectors share: settings, sign-in, the API client,
+and handing back the access token google-auth refreshed.
+
+Credentials are made once per connector and kept across pulls, so a resync after an
+expired cursor reuses the access token. For ``auth: oauth`` the token google-auth
+refreshed is put back in :attr:`~connectors.base.Connector.token` when the runner
+closes the connector, and the runner stores it (encrypted): the next run starts
+from it instead of asking the token endpoint again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import httplib2
+from google.auth.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.auth.google import (
+    GoogleAuth,
+    GoogleEndpoints,
+    OAuthAuth,
+    credentials,
+    token_to_keep,
+)
+from connectors.base import Connector
+
+
+class GoogleSettings(BaseModel):
+    """The keys every Google source has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    auth: GoogleAuth = Field(description="how syncd signs in to Google for this source")
+    endpoints: GoogleEndpoints = Field(GoogleEndpoints(), description=(
+        "Google's base URLs replaced (private endpoints, test servers)"))
+    timeout: float = Field(60.0, gt=0, description="seconds to wait for Google")
+
+
+class GoogleConnector(Connector):
+    """A connector on a Google API (``api`` = discovery name and version)."""
+
+    api: ClassVar[tuple[str, str]]
+    settings: GoogleSettings
+
+    def __init__(self, name: str, settings: BaseModel, token: str | None = None, *,
+                 bodies: bool = True) -> None:
+        super().__init__(name, settings, token, bodies=bodies)
+        self._creds: Credentials | None = None
+
+    @classmethod
+    def needs_token(cls, settings: BaseModel) -> bool:
+        """``auth: {type: oauth}`` reads the refresh token ``syncd auth`` stored."""
+        return isinstance(getattr(settings, "auth", None), OAuthAuth)
+
+    def close(self) -> None:
+        """Hand the access token google-auth refreshed to the runner to store."""
+        if self._creds is not None and self.token is not None:
+            self.token = token_to_keep(self._creds, self.token)
+
+    def _service(self) -> Any:
+        if self._creds is None:
+            self._creds = credentials(self.settings.auth, self.settings.endpoints,
+                                      self.scopes(self.settings, self.bodies),
+                                      source=self.name, token=self.token)
+        http = AuthorizedHttp(self._creds, http=httplib2.Http(timeout=self.settings.timeout))
+        endpoint = self.settings.endpoints.api
+        name, version = self.api
+        return build(name, version, http=http, static_discovery=True,
+                     client_options={"api_endpoint": endpoint} if endpoint else None)
