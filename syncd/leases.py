@@ -42,6 +42,17 @@ def take_lease(sessions: sessionmaker[Session], source_id: int) -> bool:
         return bool(getattr(taken, "rowcount", 0))
 
 
+def lease_holder(sessions: sessionmaker[Session], source_id: int) -> str | None:
+    """Who holds the source's lease now (``host:pid``), if anyone (a process of this
+    host that died holds nothing)."""
+    with session_scope(sessions) as session:
+        holder: str | None = session.execute(
+            select(Source.lease_owner).where(Source.id == source_id,
+                                             Source.lease_expires_at >= datetime.now(UTC))
+        ).scalar()
+    return None if holder is None or _died_here(holder) else holder
+
+
 def _died_here(holder: str) -> bool:
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():

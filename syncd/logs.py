@@ -32,4 +32,5 @@ def configure(settings: Logging, *, verbose: bool = False, daemon: bool = False)
     level = settings.level.upper() if daemon else max(logging.WARNING,
                                                      logging.getLevelName(settings.level.upper()))
     root.setLevel(logging.DEBUG if verbose else level)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for chatty in ("alembic", "apscheduler"):  # every job's start and end, at info
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ stops the batch, and it is never dropped silently.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from syncd.config import SourceCommon
 from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
-from syncd.leases import extend_lease, take_lease
+from syncd.leases import extend_lease, lease_holder, take_lease
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
 from syncd.prefetch import can_fork, produce_in_child
@@ -57,19 +58,32 @@ class _Job:
     result: RunResult
     since: datetime | None
     progress: Progress | None
+    stop: threading.Event | None
+
+
+class _Stopped(Exception):
+    """The process is shutting down; the batch before this point is committed."""
 
 
 def run_source(app: App, source: SourceCommon, *, full: bool = False,
-               since: datetime | None = None, progress: Progress | None = None) -> RunResult:
-    """Sync ``source`` once; never raises for the source's own failures."""
+               since: datetime | None = None, progress: Progress | None = None,
+               stop: threading.Event | None = None) -> RunResult:
+    """Sync ``source`` once; never raises for the source's own failures.
+
+    ``stop`` set (the daemon is shutting down) ends the run after the batch being
+    written: its cursor is committed, so the next run goes on from there."""
     source_id = ensure_source(app, source)
     if not take_lease(app.sessions, source_id):
-        return RunResult(source.name, "busy", error="another syncd process is syncing it")
+        return RunResult(source.name, "busy", error="another syncd process is syncing it "
+                         f"({lease_holder(app.sessions, source_id) or 'its lease just ended'})")
     run_id = _start_run(app, source_id, full)
     job = _Job(app, source, source_id, RunResult(source.name, "ok", full=full), since,
-               progress)
+               progress, stop)
     try:
         _sync(job)
+    except _Stopped:
+        job.result.status = "interrupted"
+        job.result.error = "stopped before the end; the next run goes on from here"
     except AuthRequired as exc:
         job.result.status, job.result.error = "needs_auth", str(exc)
     except SourceError as exc:
@@ -144,6 +158,8 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
         job.result.stats.add(stats)
         if job.progress:
             job.progress(job.result.stats.messages, batch.total)
+        if job.stop is not None and job.stop.is_set():
+            raise _Stopped
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import signal
+import time
 from datetime import UTC, datetime
-from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -23,11 +22,15 @@ from syncd.app import App
 from syncd.cli.app import app, console, state
 from syncd.cli.render import day, table, when
 from syncd.config import SourceCommon
+from syncd.configfile import find_config
+from syncd.daemon import Daemon, backoff
 from syncd.db.models import Account, Contact, Interaction, Quarantine
 from syncd.db.session import session_scope
-from syncd.runner import RunResult, run_source
+from syncd.leases import lease_holder
+from syncd.runner import RunResult, ensure_source, run_source
 from syncd.store import read
 
+LEASE_POLL_SECONDS = 2.0
 quarantine_app = typer.Typer(help="Items that could not be captured.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 
@@ -50,18 +53,38 @@ def resync(
     since: Annotated[datetime | None, typer.Option(
         formats=["%Y-%m-%d"], help="only messages dated on or after this day")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    wait: Annotated[bool, typer.Option(help=(
+        "wait while another syncd process syncs a source (--no-wait: report it and "
+        "go on)"))] = True,
 ) -> None:
     """Sync sources now, with a progress bar; safe while the daemon runs."""
     app_ = state.open()
     try:
         app_.upgrade()
-        results = [_resync_one(app_, s, full, since.replace(tzinfo=UTC) if since else None,
-                               quiet) for s in _selected(app_, sources)]
+        results = [_resync_waiting(app_, s, full, since.replace(tzinfo=UTC) if since else None,
+                                   quiet=quiet, wait=wait) for s in _selected(app_, sources)]
         _summary(app_, results)
     finally:
         app_.close()
     if any(r.status != "ok" for r in results):
         raise typer.Exit(1)
+
+
+def _resync_waiting(app_: App, source: SourceCommon, full: bool, since: datetime | None,
+                    *, quiet: bool, wait: bool) -> RunResult:
+    """A resync of ``source``, after the process that holds it (a daemon) is done."""
+    source_id = ensure_source(app_, source)
+    while True:
+        holder = lease_holder(app_.sessions, source_id) if wait else None
+        if holder is None:
+            result = _resync_one(app_, source, full, since, quiet)
+            if result.status != "busy" or not wait:
+                return result
+            continue
+        console.print(f"{source.name}: {holder} is syncing it; waiting for it to finish",
+                      highlight=False)
+        while lease_holder(app_.sessions, source_id) is not None:
+            time.sleep(LEASE_POLL_SECONDS)
 
 
 def _resync_one(app_: App, source: SourceCommon, full: bool, since: datetime | None,
@@ -111,9 +134,12 @@ def run(
 ) -> None:
     """Run the daemon: each source on its own schedule until stopped."""
     app_ = state.open(daemon=True)
+    daemon = None if once else Daemon(find_config(state.config_path), app_)
+    if daemon is not None:
+        daemon.install_signals()
     app_.upgrade()
     try:
-        if once:
+        if daemon is None:
             failed = [r for r in (run_source(app_, s) for s in app_.config.sources)
                       if r.status != "ok"]
             for r in failed:
@@ -121,30 +147,10 @@ def run(
             if failed:
                 raise typer.Exit(1)
             return
-        _schedule(app_)
+        daemon.run()
+        app_ = daemon.app  # a reload may have replaced it; it shares the engine
     finally:
         app_.close()
-
-
-def _schedule(app_: App) -> None:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    scheduler = BlockingScheduler(timezone=UTC)
-    for source in app_.config.sources:
-        seconds = max(int(source.every.total_seconds()), 1)
-        scheduler.add_job(run_source, "interval", args=[app_, source], id=source.name,
-                          seconds=seconds, jitter=max(1, seconds // 10), max_instances=1,
-                          coalesce=True, next_run_time=datetime.now(UTC))
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt  # leave start() on the main thread, then shut down there
-
-    signal.signal(signal.SIGTERM, stop)
-    console.print(f"syncd running {len(app_.config.sources)} source(s); Ctrl-C stops it")
-    try:
-        scheduler.start()
-    except KeyboardInterrupt:
-        scheduler.shutdown(wait=True)
 
 
 @app.command()
@@ -157,13 +163,43 @@ def status() -> None:
             rows = read.status(session)
     finally:
         app_.close()
-    listing = table("source", "kind", "state", "last success", "newest item", "items",
+    listing = table("source", "kind", "state", "last success", "lag", "items",
                     "quarantined", "last error", title="sources")
+    configured = {s.name: s for s in app_.config.sources}
     for row in rows:
-        listing.add_row(row["name"], row["kind"], row["state"], when(row["last_success_at"]),
-                        when(row["newest_item_at"]), str(row["items_total"]),
-                        str(row["quarantined"]), row["last_error"] or "")
+        listing.add_row(row["name"], row["kind"], _state_words(row, configured.get(row["name"])),
+                        when(row["last_success_at"]), _lag(row["newest_item_at"]),
+                        str(row["items_total"]), str(row["quarantined"]),
+                        row["last_error"] or "")
     console.print(listing)
+
+
+def _state_words(row: dict[str, Any], source: SourceCommon | None) -> str:
+    """The source's state as an operator reads it: what it is doing or waiting for."""
+    state_, name = str(row["state"]), str(row["name"])
+    if source is None:
+        return f"{state_} (no longer configured)"
+    if row["lease_owner"] and state_ == "running":
+        return f"syncing ({row['lease_owner']})"
+    if state_ == "needs_auth":
+        return f"needs sign-in: syncd auth {name}"
+    if state_ == "failed" and row["failures"] > 1 and row["last_error_at"]:
+        retry = row["last_error_at"] + backoff(source.every, row["failures"])
+        return f"failing ({row['failures']} runs in a row); next try {retry:%Y-%m-%d %H:%M}"
+    return {"new": "never synced", "interrupted": "stopped mid-run; resumes next run",
+            "failed": "failed; retries next run"}.get(state_, state_)
+
+
+def _lag(newest: datetime | None) -> str:
+    """Time since the newest captured item: a lag that keeps growing means a source
+    that has stopped delivering, whatever its state says."""
+    if newest is None:
+        return "-"
+    seconds = max(0, int((datetime.now(UTC) - newest).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 @quarantine_app.command("list")

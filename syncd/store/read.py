@@ -252,8 +252,26 @@ def status(session: Session) -> list[dict[str, Any]]:
                      "items_total": source.items_total,
                      "quarantined": quarantined.get(source.id, 0),
                      "last_run": dict(run.stats) if run else None,
-                     "last_error": source.last_error})
+                     "last_error": source.last_error, "last_error_at": source.last_error_at,
+                     "failures": failures_in_a_row(session, source.id)
+                     if source.state == "failed" else 0,
+                     "lease_owner": source.lease_owner if source.lease_expires_at
+                     and source.lease_expires_at > datetime.now(UTC) else None})
     return rows
+
+
+def failures_in_a_row(session: Session, source_id: int, limit: int = 25) -> int:
+    """Failed runs since the last one that succeeded (interrupted runs do not count)."""
+    statuses = session.execute(select(SyncRun.status).where(SyncRun.source_id == source_id)
+                               .order_by(SyncRun.id.desc()).limit(limit)).scalars()
+    count = 0
+    for status in statuses:
+        if status == "interrupted":
+            continue
+        if status != "failed":
+            break
+        count += 1
+    return count
 
 
 def quarantined(session: Session, limit: int = 100) -> list[Quarantine]:
