@@ -128,11 +128,17 @@ class Deletion:
 
 @dataclass(frozen=True, slots=True)
 class BadItem:
-    """An item that could not be decoded; quarantined with ``reason`` and ``raw``."""
+    """An item that could not be decoded; quarantined with ``reason`` and ``raw``.
+
+    ``format`` says what ``raw`` holds, so ``syncd quarantine retry`` knows how to
+    read it again: ``rfc822`` (the message, or its header block), ``item`` (a
+    delivered item as JSON, after the pipeline failed on it), ``json`` (the
+    provider's own JSON, which only a new sync can read again)."""
 
     external_id: str
     reason: str
     raw: bytes = b""
+    format: str = "rfc822"
 
 
 Item: TypeAlias = RawMessage | RawEvent | Deletion | BadItem

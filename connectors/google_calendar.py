@@ -116,7 +116,7 @@ def _item(event: dict[str, Any]) -> Item | None:
     except (KeyError, TypeError, ValueError) as exc:
         return BadItem(external_id, f"Google sent an event syncd cannot read: "
                        f"{type(exc).__name__}: {exc}",
-                       json.dumps(event, ensure_ascii=False).encode()[:65536])
+                       json.dumps(event, ensure_ascii=False).encode()[:65536], "json")
 
 
 def _event(external_id: str, event: dict[str, Any]) -> RawEvent:

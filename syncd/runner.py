@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from connectors.base import BadItem, Batch, Connector, Deletion, RawEvent, RawMessage
 from connectors.registry import connector_class
+from syncd import item_json
 from syncd.app import App
 from syncd.config import SourceCommon
 from syncd.db.models import Source, SyncRun
@@ -186,7 +187,7 @@ def plan_batch(batch: Batch, context: Context) -> PlannedBatch:
                              else plan_event(item, context))
             except Exception as exc:  # one item must never stop the batch
                 bad.append(BadItem(item.external_id, _pipeline_failure(exc),
-                                   repr(item).encode("utf-8", "replace")))
+                                   item_json.dumps(item), "item"))
         elif isinstance(item, BadItem):
             bad.append(item)
         else:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -202,18 +203,84 @@ def _lag(newest: datetime | None) -> str:
     return f"{seconds}s"
 
 
+Ids = Annotated[list[int] | None, typer.Argument(help="quarantine ids (see list)")]
+FromSource = Annotated[str | None, typer.Option("--source", help="only this source's items")]
+PREVIEW_BYTES = 4096
+
+
 @quarantine_app.command("list")
-def quarantine_list(limit: Annotated[int, typer.Option(help="how many")] = 50) -> None:
+def quarantine_list(limit: Annotated[int, typer.Option(help="how many")] = 50,
+                    source: FromSource = None) -> None:
     """The newest quarantined items with their reasons."""
     app_ = state.open()
     try:
+        app_.upgrade()
         with session_scope(app_.sessions) as session:
-            items = read.quarantined(session, limit)
-            listing = table("id", "external id", "reason", "since", title="quarantine")
-            for item in items:
-                listing.add_row(str(item.id), item.external_id, item.reason,
-                                day(item.created_at))
+            items = read.quarantined(session, limit, source=source)
     finally:
         app_.close()
+    listing = table("id", "source", "external id", "reason", "since", title="quarantine")
+    for item in items:
+        listing.add_row(str(item["id"]), item["source"], item["external_id"], item["reason"],
+                        day(item["created_at"]))
     console.print(listing)
 
+
+@quarantine_app.command("show")
+def quarantine_show(quarantine_id: int) -> None:
+    """One quarantined item: why, from where, and the start of what was kept."""
+    app_ = state.open()
+    try:
+        app_.upgrade()
+        with session_scope(app_.sessions) as session:
+            item = read.quarantined_item(session, quarantine_id)
+    finally:
+        app_.close()
+    if item is None:
+        raise LookupError(f"no quarantined item #{quarantine_id}")
+    for key in ("source", "external_id", "reason", "created_at", "raw_format"):
+        console.print(f"[bold]{key}[/]: {escape(str(item[key]))}", highlight=False)
+    raw: bytes = item["raw"]
+    console.print(f"[bold]kept[/]: {len(raw)} bytes", highlight=False)
+    text = raw[:PREVIEW_BYTES].decode("utf-8", "replace")
+    console.out("".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text),
+                highlight=False)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(ids: Ids = None, source: FromSource = None) -> None:
+    """Capture quarantined items again (after an upgrade or a policy change)."""
+    from syncd.quarantine import retry
+
+    app_ = state.open()
+    try:
+        app_.upgrade()
+        with session_scope(app_.sessions) as session:
+            chosen = ids or [i["id"] for i in read.quarantined(session, None, source=source)]
+        results = retry(app_, chosen)
+    finally:
+        app_.close()
+    listing = table("id", "result", "detail", title="retry")
+    for result in results:
+        listing.add_row(str(result.id), "out of quarantine" if result.captured else "still in",
+                        result.detail)
+    console.print(listing)
+    if not all(r.captured for r in results):
+        raise typer.Exit(1)
+
+
+@quarantine_app.command("drop")
+def quarantine_drop(ids: Ids = None, source: FromSource = None,
+                    every: Annotated[bool, typer.Option(
+                        "--all", help="every item (of --source, if given)")] = False) -> None:
+    """Delete quarantined items for good: a choice made by a person, never by syncd."""
+    if not ids and not every:
+        raise typer.BadParameter("name the items to drop, or --all")
+    app_ = state.open()
+    try:
+        app_.upgrade()
+        with session_scope(app_.sessions) as session:
+            dropped = read.drop_quarantined(session, ids, source=source)
+    finally:
+        app_.close()
+    console.print(f"dropped {dropped} item(s) from quarantine")

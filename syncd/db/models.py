@@ -255,6 +255,8 @@ class Quarantine(Base):
     external_id: Mapped[str] = mapped_column(String(1000))
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_format: Mapped[str] = mapped_column(String(10), server_default="rfc822")
+    """What ``raw`` holds (:class:`connectors.base.BadItem`), for a retry."""
     created_at: Mapped[datetime]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from syncd.db.models import (
@@ -274,9 +274,40 @@ def failures_in_a_row(session: Session, source_id: int, limit: int = 25) -> int:
     return count
 
 
-def quarantined(session: Session, limit: int = 100) -> list[Quarantine]:
-    return list(session.execute(select(Quarantine).order_by(Quarantine.id.desc())
-                                .limit(limit)).scalars())
+def quarantined(session: Session, limit: int | None = 100, *,
+                source: str | None = None) -> list[dict[str, Any]]:
+    """The newest quarantined items (of ``source``), without their raw bytes."""
+    statement = (select(Quarantine.id, Source.name, Quarantine.external_id,
+                        Quarantine.reason, Quarantine.created_at)
+                 .join(Source, Source.id == Quarantine.source_id)
+                 .order_by(Quarantine.id.desc()).limit(limit))
+    if source is not None:
+        statement = statement.where(Source.name == source)
+    return [{"id": id_, "source": name, "external_id": external, "reason": reason,
+             "created_at": created}
+            for id_, name, external, reason, created in session.execute(statement)]
+
+
+def quarantined_item(session: Session, quarantine_id: int) -> dict[str, Any] | None:
+    row = session.get(Quarantine, quarantine_id)
+    if row is None:
+        return None
+    source = session.get(Source, row.source_id)
+    return {"id": row.id, "source": source.name if source else None,
+            "external_id": row.external_id, "reason": row.reason, "raw": row.raw,
+            "raw_format": row.raw_format, "created_at": row.created_at}
+
+
+def drop_quarantined(session: Session, ids: Sequence[int] | None, *,
+                     source: str | None = None) -> int:
+    """Delete the given items (all, when ``ids`` is None) of ``source`` (any)."""
+    statement = delete(Quarantine)
+    if ids:
+        statement = statement.where(Quarantine.id.in_(ids))
+    if source is not None:
+        statement = statement.where(Quarantine.source_id.in_(
+            select(Source.id).where(Source.name == source)))
+    return int(getattr(session.execute(statement), "rowcount", 0))
 
 
 

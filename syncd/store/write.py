@@ -32,6 +32,9 @@ from syncd.store.derive import Seen, refresh_accounts, refresh_contacts
 from syncd.store.people import Person, ensure_people, record_decisions
 from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
 
+KEEP_CURSOR: Any = object()
+"""The cursor argument of a write that must not move the source's cursor."""
+
 
 @dataclass
 class BatchStats:
@@ -65,7 +68,8 @@ class Written:
 def write_batch(session: Session, source_id: int, plans: Sequence[InteractionPlan], *,
                 bad: Sequence[BadItem], deletions: Sequence[Deletion],
                 cursor: Any, now: datetime) -> BatchStats:
-    """Upsert everything in the batch, then move the source's cursor with it."""
+    """Upsert everything in the batch, then move the source's cursor with it
+    (:data:`KEEP_CURSOR` leaves the cursor alone: items retried from quarantine)."""
     stats = BatchStats(messages=len(plans) + len(bad))
     kept = _unique_by_key([p for p in plans if not _count_skip(p, stats)])
     written, created = _store_interactions(session, kept, now)
@@ -292,12 +296,14 @@ def _pick(condition: Any, when_true: Any, otherwise: Any) -> Any:
 def _quarantine(session: Session, source_id: int, bad: Sequence[BadItem],
                 now: datetime) -> int:
     rows = [{"source_id": source_id, "external_id": item.external_id,
-             "reason": item.reason, "raw": item.raw, "created_at": now} for item in bad]
+             "reason": item.reason, "raw": item.raw, "raw_format": item.format,
+             "created_at": now} for item in bad]
     for chunk in chunks(rows, 50):
         statement = insert_for(session, Quarantine)
         statement = statement.on_conflict_do_update(
             index_elements=["source_id", "external_id"],
-            set_={"reason": statement.excluded.reason, "raw": statement.excluded.raw})
+            set_={"reason": statement.excluded.reason, "raw": statement.excluded.raw,
+                  "raw_format": statement.excluded.raw_format})
         session.execute(statement, chunk)
     return len(rows)
 
@@ -335,8 +341,9 @@ def _advance(session: Session, source_id: int, cursor: Any, count: int,
     is not news yet)."""
     newest = max((p.occurred_at for p in plans if p.occurred_at and p.occurred_at <= now),
                  default=None)
-    values: dict[str, Any] = {"cursor": {"v": cursor},
-                              "items_total": Source.items_total + count}
+    values: dict[str, Any] = {"items_total": Source.items_total + count}
+    if cursor is not KEEP_CURSOR:
+        values["cursor"] = {"v": cursor}
     if newest is not None:
         candidate = literal(newest, UtcDateTime())
         values["newest_item_at"] = case(
