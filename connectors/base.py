@@ -202,5 +202,12 @@ class Connector(abc.ABC):
         honoured; the runner then calls again with ``full=True``.
         """
 
+    @abc.abstractmethod
+    def check(self) -> str:
+        """Reach the source and sign in, reading no mail: what ``syncd doctor`` asks.
+
+        Returns what was found, in a few words; raises :mod:`syncd.errors` source
+        errors (AuthRequired, Transient, SourceUnusable) for what is wrong."""
+
     def close(self) -> None:  # noqa: B027  (an optional hook: file sources hold nothing)
         """Release connections; called once the runner is done with the source."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from connectors.base import Batch, Connector, Cursor
-from connectors.filetree import Entry, FileSettings, is_sent_folder, read_tree, walk
+from connectors.filetree import Entry, FileSettings, check_path, is_sent_folder, read_tree, walk
 
 
 class EmlSettings(FileSettings):
@@ -24,6 +24,9 @@ class EmlConnector(Connector):
     shares_nothing = True
     Settings = EmlSettings
     settings: EmlSettings
+
+    def check(self) -> str:
+        return check_path(Path(self.settings.path), folder=True)
 
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:

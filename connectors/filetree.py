@@ -150,3 +150,15 @@ SENT_NAMES = ("sent", "sent items", "sent messages", "sent mail", "gesendet",
 def is_sent_folder(name: str, extra: tuple[str, ...] = ()) -> bool:
     leaf = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[-1].strip().lower()
     return leaf in SENT_NAMES or leaf in {n.lower() for n in extra}
+
+
+def check_path(path: Path, *, folder: bool | None) -> str:
+    """That ``path`` exists, is what the kind reads (a folder, a file, or either:
+    None), and can be read."""
+    if not path.exists():
+        raise SourceUnusable(f"{path} does not exist")
+    if folder is not None and folder != path.is_dir():
+        raise SourceUnusable(f"{path} is not a {'folder' if folder else 'file'}")
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise SourceUnusable(f"{path} cannot be read by this user")
+    return f"{path} is readable"

@@ -96,6 +96,11 @@ class GmailConnector(GoogleConnector):
         """``gmail.readonly``, or ``gmail.metadata`` when no text is kept."""
         return [GMAIL_READONLY if bodies else GMAIL_METADATA]
 
+    def check(self) -> str:
+        profile = self._call(self._service().users().getProfile(userId="me"), "getProfile")
+        return (f"mailbox {profile.get('emailAddress')} with "
+                f"{profile.get('messagesTotal', '?')} messages")
+
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
         service = self._service()

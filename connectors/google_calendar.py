@@ -61,6 +61,13 @@ class GoogleCalendarConnector(GoogleConnector):
     def scopes(cls, settings: BaseModel, bodies: bool) -> list[str]:
         return [CALENDAR_READONLY]
 
+    def check(self) -> str:
+        request = self._service().events().list(calendarId=self.settings.calendar,
+                                                maxResults=1, fields="summary,timeZone")
+        found = with_retries("events.list", functools.partial(execute, request,
+                                                              "events.list"))
+        return f"calendar {found.get('summary')} ({found.get('timeZone')})"
+
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:
         state: dict[str, Any] = {} if full or not cursor else dict(cursor)

@@ -127,6 +127,19 @@ class ImapConnector(Connector):
             finally:
                 self.close()
 
+    def check(self) -> str:
+        try:
+            client = self._connect()
+            folders = self._folders(client)
+        except _TRANSIENT as exc:
+            raise Transient(f"{self.settings.host}: {exc}") from exc
+        except (IMAPClientError, WireError) as exc:
+            raise SourceUnusable(f"{self.settings.host}: {_reason(exc)}") from exc
+        finally:
+            self.close()
+        return (f"signed in to {self.settings.host} as {self.settings.username}; "
+                f"reads {', '.join(folders)}")
+
     def _session(self, state: dict[str, Any], since: datetime | None,
                  done: list[str]) -> Iterator[Batch]:
         """One connection's work; after a reconnect it resumes where the last batch it

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import Field
 
 from connectors.base import Batch, Connector, Cursor
-from connectors.filetree import Entry, FileSettings, is_sent_folder, read_tree, walk
+from connectors.filetree import Entry, FileSettings, check_path, is_sent_folder, read_tree, walk
 
 
 class MaildirSettings(FileSettings):
@@ -32,6 +32,9 @@ class MaildirConnector(Connector):
     shares_nothing = True
     Settings = MaildirSettings
     settings: MaildirSettings
+
+    def check(self) -> str:
+        return check_path(Path(self.settings.path), folder=True)
 
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:

@@ -29,6 +29,7 @@ from connectors.filetree import (
     HEAD_BYTES,
     Entry,
     FileSettings,
+    check_path,
     is_sent_folder,
     parse_file,
 )
@@ -49,6 +50,9 @@ class MboxConnector(Connector):
     shares_nothing = True
     Settings = MboxSettings
     settings: MboxSettings
+
+    def check(self) -> str:
+        return check_path(Path(self.settings.path), folder=None)
 
     def pull(self, cursor: Cursor, *, full: bool = False,
              since: datetime | None = None) -> Iterator[Batch]:

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from syncd.cli.app import app, console, state
+from syncd.cli.render import table
 from syncd.config import config_model
 from syncd.configfile import find_config, load_config
 from syncd.lists import bundled_text
@@ -80,3 +82,23 @@ def db_upgrade() -> None:
         console.print(f"the database is up to date (revision {after})")
     else:
         console.print(f"upgraded the database from {before or 'empty'} to {after}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check the configuration, the database, the key and every source's sign-in and
+    reachability, reading no mail; say what to fix."""
+    from syncd.doctor import examine
+
+    app_ = state.open()
+    try:
+        findings = list(examine(app_))
+    finally:
+        app_.close()
+    listing = table("check", "result", "found", "what to do", title="syncd doctor")
+    for finding in findings:
+        listing.add_row(finding.check, "[green]ok[/]" if finding.ok else "[red]problem[/]",
+                        escape(finding.found), escape(finding.fix))
+    console.print(listing)
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
