@@ -45,7 +45,10 @@ Speed: messages per second on one core for MIME + quotes + signature + fields, i
 ``parse_message`` then ``read_body`` on every selected case's bytes, in this one
 process; one warm-up pass, then ``--passes`` timed passes (median and best printed;
 ``read_body``'s cache of parsed signatures is cleared before each pass), and a
-per-stage breakdown from separate passes calling the stages one by one.
+per-stage breakdown from separate passes calling the stages one by one. Time is the
+process's CPU time (``time.process_time``), not the wall clock: on a machine shared
+with other work the wall clock also counts the time the process waited for a core,
+which says nothing about the code and made runs differ by a third.
 
 Open-source parsers (``bench/others/``, see adapter.py there for the protocol): talon
 1.4.4 (``quotations.extract_from_plain`` for the reply; ``signature.extract``, its
@@ -74,6 +77,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+# bench/ (sys.path[0] when run as a script) holds scripts named like packages
+# (bench/google.py shadows Google's namespace package wherever it sits on the path),
+# so it is on the path only while eval_scoring is imported.
+if str(Path(__file__).resolve().parent) in sys.path:
+    sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.base import RawMessage
@@ -88,8 +96,7 @@ from syncd.config import config_model
 from syncd.lists import load_lists
 from syncd.pipeline import Context, plan_message, read_body
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+sys.path.append(str(Path(__file__).resolve().parent))
 from eval_scoring import (
     FIELDS,
     ROWS,
@@ -102,6 +109,7 @@ from eval_scoring import (
 )
 
 BENCH = Path(__file__).resolve().parent
+sys.path.remove(str(BENCH))
 DEFAULT_CORPUS = BENCH.parents[1] / "shared" / "corpus"
 DEFAULT_VENV = BENCH / ".venv-others"
 FOLDERS = ("signatures/dev", "public/enron-dev", "public/asf-dev", "public/forge")
@@ -272,10 +280,10 @@ def measure_speed(cases: list[Case], passes: int) -> dict[str, Any]:
     def whole() -> float:
         pipeline._parse_signature.cache_clear()
         clean_display_name.cache_clear()  # a pass must not reuse the last one's answers
-        started = time.perf_counter()
+        started = time.process_time()
         for case in cases:
             read_body(parse_message(case.raw, external_id=case.path.name))
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     whole()  # warm-up: imports, phonenumbers metadata, regex caches
     times = [whole() for _ in range(passes)]
@@ -289,7 +297,7 @@ def measure_speed(cases: list[Case], passes: int) -> dict[str, Any]:
 def _stage_times(cases: list[Case]) -> dict[str, float]:
     """The stages of read_body called one by one, each timed (fields without cache)."""
     spent = dict.fromkeys(("parse_message", "mime", "quotes", "signature", "fields"), 0.0)
-    clock = time.perf_counter
+    clock = time.process_time
     for case in cases:
         t0 = clock()
         msg = parse_message(case.raw, external_id=case.path.name)

@@ -59,9 +59,10 @@ from connectors.gmail_message import (
     RAW_FIELDS,
     to_item,
 )
-from connectors.google_api import Retryable, execute, translate, with_retries
+from connectors.google_api import execute, translate
 from connectors.google_service import GoogleConnector, GoogleSettings
 from connectors.quota import QuotaLimiter
+from connectors.retry import Retryable, with_retries
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"

@@ -37,8 +37,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from connectors.base import Attendee, BadItem, Batch, Cursor, Deletion, Item, RawEvent
-from connectors.google_api import execute, with_retries
+from connectors.google_api import execute
 from connectors.google_service import GoogleConnector, GoogleSettings
+from connectors.retry import with_retries
 
 CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly"
 PAGE = 500

@@ -107,33 +107,37 @@ def _quoted_lines(lines: list[str]) -> list[bool]:
 
     Only a line that is marked, or that precedes a marked one, can open a quote (see
     ``is_marked``); most lines of a body are neither, and they are only asked whether they
-    are a quoted line the client re-wrapped, which keeps the scan cheap.
+    are a quoted line the client re-wrapped, which keeps the scan cheap. Lines are only
+    looked at up to where the history takes over, so a short reply on top of a long
+    thread costs what the reply costs.
     """
-    marked = [is_marked(line) for line in lines]
-    marked.append(False)
-    is_quoted = [False] * len(lines)
+    count = len(lines)
+    is_quoted = [False] * count
     i, floor, seen = 0, 0, False
-    while i < len(lines):
-        if marked[i] or marked[i + 1]:
+    here, below = is_marked(lines[0]), count > 1 and is_marked(lines[1])
+    while i < count:
+        if here or below:
             hard = hard_start(lines, i)
             span = 0 if hard else attribution_at(lines, i)
             first = not seen and bool(hard or span or quoted_marker(lines, i))
             if hard or (first and _written_above(lines, i)):
-                for j in range(_back_over_rule(lines, i, floor), len(lines)):
-                    is_quoted[j] = True
+                start = _back_over_rule(lines, i, floor)
+                is_quoted[start:] = [True] * (count - start)
                 break
             seen = seen or first
             if span:
                 nxt = _next_content(lines, i + span)
-                end = i + span if nxt < len(lines) and is_quote(lines[nxt]) else len(lines)
-                for j in range(i, end):
-                    is_quoted[j] = True
+                end = i + span if nxt < count and is_quote(lines[nxt]) else count
+                is_quoted[i:end] = [True] * (end - i)
                 i = floor = end
+                here = i < count and is_marked(lines[i])
+                below = i + 1 < count and is_marked(lines[i + 1])
                 continue
-        if (marked[i] and is_quote(lines[i])) or _wrapped_quote(lines, i):
+        if (here and is_quote(lines[i])) or _wrapped_quote(lines, i):
             is_quoted[i] = True
             floor = i + 1
         i += 1
+        here, below = below, i + 1 < count and is_marked(lines[i + 1])
     return is_quoted
 
 

@@ -24,16 +24,20 @@ new text (``quotes.split_reply``), never quoted history.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from enrichment.people import clean_display_name
+from enrichment.phones import has_phone
 from enrichment.signature_lines import (
+    DIGIT,
     LETTERS,
+    RULE_CHARS,
     fold,
     has_address_hint,
     has_legal_form,
+    has_legal_wording,
     has_title_word,
     is_attachment,
     is_contact,
@@ -46,12 +50,14 @@ from enrichment.signature_lines import (
 )
 from enrichment.signature_names import MAX_NAME, looks_like_name, name_score
 from enrichment.signature_words import AUTOMATED_LOCAL_PARTS
+from enrichment.web_links import has_email
 
 MAX_SIG_LINES = 20
 NAME_MATCH = 80
 _TAIL_NONBLANK = 25
 _MAX_TAIL_LINES = 200
 _CONTACT_BLOCK = 8
+_NOTICE_LINE = 40
 _SEPARATORS = "|│·•"
 _AUTOMATED_LOCAL = re.compile(
     r"^(?:" + "|".join(map(re.escape, sorted(AUTOMATED_LOCAL_PARTS))) + r")(?:[-+._].*)?$",
@@ -87,6 +93,8 @@ class _memo(Generic[_T]):
 class _Line:
     """One stripped line of the text's tail; each test runs at most once, and only if asked."""
 
+    paragraph: _Paragraph | None = None  # set on content lines by ``_paragraphs``
+
     def __init__(self, raw: str, offset: int) -> None:
         self.text = raw.strip()
         self.start = offset + len(raw) - len(raw.lstrip())
@@ -101,11 +109,19 @@ class _Line:
 
     @_memo
     def footer(self) -> bool:
-        return is_footer(self.text)
+        """A footer line, or a line of a wrapped legal notice (see ``_Paragraph``)."""
+        if is_footer(self.text):
+            return True
+        paragraph = self.paragraph
+        return paragraph is not None and paragraph.lines.index(self) in paragraph.notice
 
     @_memo
     def prose(self) -> bool:
         return is_prose(self.text)
+
+    @_memo
+    def legal(self) -> bool:
+        return has_legal_wording(self.text)
 
     @_memo
     def contact(self) -> bool:
@@ -150,6 +166,80 @@ class _Line:
         return any(sep in self.text for sep in _SEPARATORS)
 
 
+class _Paragraph:
+    """A run of content lines between blank lines or rules, and whether it holds a notice.
+
+    A confidentiality notice is a paragraph of sentences of which only some lines carry
+    its legal wording ("...privileged information. No confidentiality or privilege is"
+    over "waived or lost by any"): line by line the others read as body text below the
+    signature, and hide it. So a paragraph with two sentences and two lines of legal
+    wording, one of them among its first two, holds a notice, from its first sentence or
+    legal line to its last, and on over the lower-case lines that finish the last
+    sentence. One legal word is not enough: body text may mention confidentiality, and
+    a sign-off below it is no notice.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[_Line] = []
+        self.long = 0
+
+    @_memo
+    def notice(self) -> range:
+        """Indexes of the notice's lines in ``lines`` (empty when it holds none). Three
+        lines, two of them long, come first: most paragraphs fail that and cost nothing."""
+        if len(self.lines) < 3 or self.long < 2:
+            return range(0)
+        return _notice_span(self.lines)
+
+
+def _paragraphs(tail: list[_Line]) -> None:
+    """Group the tail's content lines into paragraphs (blank lines and rules end them;
+    only a line that starts with a rule character is asked whether it is one)."""
+    paragraph = _Paragraph()
+    for line in tail:
+        text = line.text
+        if not text or (text[0] in RULE_CHARS and line.rule):
+            if paragraph.lines:
+                paragraph = _Paragraph()
+        else:
+            paragraph.lines.append(line)
+            paragraph.long += len(text) >= _NOTICE_LINE
+            line.paragraph = paragraph
+
+
+def _notice_span(lines: list[_Line]) -> range:
+    """Indexes of the notice in one paragraph (see ``_Paragraph``), maybe none.
+
+    A notice states what it is in its first or second line ("This e-mail may contain
+    confidential ..."), so body paragraphs are dismissed after two wording tests; the
+    counts stop at two, and the notice's last line is looked for from the bottom, so
+    a long paragraph is not tested line by line.
+    """
+    if not (lines[0].legal or lines[1].legal):
+        return range(0)
+    if not _at_least_two(line.legal for line in lines):
+        return range(0)
+    if not _at_least_two(line.prose for line in lines):
+        return range(0)
+    first = 0 if lines[0].legal or lines[0].prose else 1
+    last = len(lines) - 1
+    while not (lines[last].legal or lines[last].prose):
+        last -= 1
+    while last + 1 < len(lines) and lines[last + 1].text[:1].islower():
+        last += 1
+    return range(first, last + 1)
+
+
+def _at_least_two(tests: Iterator[bool]) -> bool:
+    """Whether two of ``tests`` hold; stops at the second, so the rest are never run."""
+    found = 0
+    for passed in tests:
+        found += passed
+        if found == 2:
+            return True
+    return False
+
+
 def _tail(text: str) -> list[_Line]:
     """The last non-empty lines (and the blank lines between them), attachments not counted.
 
@@ -168,6 +258,7 @@ def _tail(text: str) -> list[_Line]:
         end -= 1
         count += bool(line.text) and not is_attachment(line.text)
     tail.reverse()
+    _paragraphs(tail)
     return tail
 
 
@@ -294,10 +385,12 @@ def _below_prose(lines: list[_Line], e: int) -> int:
     return 0
 
 
-def _trailing_block(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
+def _trailing_block(
+    lines: list[_Line], display: str | None, suffixes: tuple[list[bool], int]
+) -> tuple[int, int] | None:
     """Without a marker: a trailing block opened by the sender's name or a name + contacts."""
     folded = fold(display) if display else ""
-    clean, first = _clean_suffixes(lines)
+    clean, first = suffixes
     for i in range(first, len(lines)):
         line = lines[i]
         if not clean[min(len(lines), i + MAX_SIG_LINES + 1)] or not _may_open(line):
@@ -311,6 +404,53 @@ def _trailing_block(lines: list[_Line], display: str | None) -> tuple[int, int] 
         if named or line.separated or any(other.evidence for other in lines[i:end]):
             return _extend_up(lines, i), end
     return None
+
+
+def _company_block(
+    lines: list[_Line], suffixes: tuple[list[bool], int]
+) -> tuple[int, int] | None:
+    """Without a marker or a name: a short trailing paragraph that names a company by
+    its legal form near its top and gives a phone or an email ("Acme Trading, Inc." /
+    "Ph: ..." / "Email: ...").
+
+    Desks, law firms and shared mailboxes sign with the organisation instead of a
+    person; a paragraph of a few field lines that holds both is their signature (a
+    long one is a record or a form, whatever words it holds).
+    """
+    clean, first = suffixes
+    for i in range(first, len(lines)):
+        if not clean[min(len(lines), i + MAX_SIG_LINES + 1)]:
+            continue
+        if not lines[i].text or (i > first and lines[i - 1].text):
+            continue
+        paragraph = lines[i : _next_blank(lines, i)]
+        if len(paragraph) > _CONTACT_BLOCK or not _may_hold_contact(paragraph):
+            continue
+        if not any(has_legal_form(line.text) for line in paragraph[:3]):
+            continue
+        if not any(line.contact for line in paragraph):
+            continue
+        end = _block_end(lines, i) if _may_open(lines[i]) else i
+        if end <= i or not clean[end] or not _plausible(lines, i, end, strict=False):
+            continue
+        block = [line for line in lines[i:end] if line.text]
+        if len(block) <= _CONTACT_BLOCK and any(
+            has_phone(line.text) or has_email(line.text) for line in block
+        ):
+            return i, end
+    return None
+
+
+def _may_hold_contact(paragraph: list[_Line]) -> bool:
+    """A phone needs digits and an email an "@": one cheap look before the line tests."""
+    joined = " ".join(line.text for line in paragraph)
+    return "@" in joined or DIGIT.search(joined) is not None
+
+
+def _next_blank(lines: list[_Line], i: int) -> int:
+    while i < len(lines) and lines[i].text:
+        i += 1
+    return i
 
 
 def _may_open(line: _Line) -> bool:
@@ -367,16 +507,49 @@ def is_automated(sender_email: str) -> bool:
 
 def _locate(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
     """Marker, vCard, then trailing block; a block at the very end that spells out a bare
-    closing name further up wins ("Cheers,\n-Ann\n\nP.S. ...\n\nAnn Reyes\nCTO")."""
+    closing name further up wins ("Cheers,\n-Ann\n\nP.S. ...\n\nAnn Reyes\nCTO"),
+    and so does the sender's contact block above a bare closing name."""
     found = _marker_signature(lines) or _vcard_block(lines)
     if found and any(line.evidence for line in lines[found[0] : found[1]]):
         return found
-    trailing = _trailing_block(lines, display)
+    suffixes = _clean_suffixes(lines)
+    trailing = _trailing_block(lines, display, suffixes)
+    if not found and not trailing:
+        return _company_block(lines, suffixes)
     if not found or not trailing:
-        return found or trailing
+        closing = found or trailing
+        return _contact_block_above(lines, closing, display) or closing
     below = trailing[0] >= found[1]
     restated = below and _spells_out(lines[found[0]].lead, lines[trailing[0]].lead)
     return trailing if restated else found
+
+
+def _contact_block_above(
+    lines: list[_Line], closing: tuple[int, int] | None, display: str | None
+) -> tuple[int, int] | None:
+    """The sender's own contact block written above a bare closing name.
+
+    "My details:" / "Ann Reyes" / title, address, "Phone: ..." / "Email: ...", then a
+    paragraph and "Ann": the block names the sender and gives two ways to reach them,
+    so it is their signature, and the closing name only ends the text. A block naming
+    anybody else is not the sender's.
+    """
+    if closing is None or not display or closing[1] - closing[0] != 1:
+        return None
+    if lines[closing[0]].evidence:
+        return None
+    folded = fold(display)
+    for i in range(closing[0] - 1, -1, -1):
+        line = lines[i]
+        if not line.text or (i > 0 and lines[i - 1].text) or not _may_open(line):
+            continue
+        if name_score(line.lead, folded) < NAME_MATCH:
+            continue
+        end = _block_end(lines, i)
+        reach = sum(has_phone(x.text) or has_email(x.text) for x in lines[i:end])
+        if end < closing[0] and reach >= 2 and _plausible(lines, i, end, strict=True):
+            return i, end
+    return None
 
 
 def find_signature(

@@ -17,6 +17,7 @@ from enrichment.signature_words import (
     ATTACHMENT_EXTENSIONS,
     CJK_LEGAL_FORMS,
     CJK_TITLES,
+    COPYRIGHT_MARKS,
     LEGAL_FORMS,
     LEGAL_PHRASES,
     MOBILE_FOOTER_PHRASES,
@@ -107,7 +108,7 @@ def is_signoff(line: str) -> bool:
 
 
 def is_footer(line: str) -> bool:
-    """Mobile footers, legal notices, register footers and attachment lists.
+    """Mobile footers, legal notices, register and copyright footers, attachment lists.
 
     A legal word only counts on a long line or a short heading ("Disclaimer:"), so a
     job title that contains one ("Legal Counsel") stays a signature line.
@@ -117,7 +118,16 @@ def is_footer(line: str) -> bool:
         return False
     if _MOBILE_FOOTER.match(lower) or _REGISTER.search(lower) or is_attachment(lower):
         return True
+    for mark in COPYRIGHT_MARKS:  # plain substrings: cheaper than a regex search
+        if mark in lower:
+            return True
     return (len(lower) > 60 or len(lower.split()) <= 4) and bool(_LEGAL.search(lower))
+
+
+def has_legal_wording(line: str) -> bool:
+    """Notice wording anywhere in a line of any length ("... privileged or confidential
+    information meant for the"): a wrapped notice spreads it over short lines."""
+    return bool(_LEGAL.search(line.lower()))
 
 
 def is_attachment(line: str) -> bool:

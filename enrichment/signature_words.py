@@ -112,6 +112,9 @@ LEGAL_PHRASES = (
     r"保密|機密|本邮件|本メール|誤って受信|宛先に記載",
 )
 
+# Copyright lines name a company but close a newsletter, not a person's signature;
+# plain lower-case substrings.
+COPYRIGHT_MARKS = ("copyright", "all rights reserved", "©")
 # Company register footers (German Impressum, UK/FR/IT/ES/NL registration lines).
 REGISTER_PHRASES = (
     r"sitz(?:\s+der\s+gesellschaft)?\s*:|registergericht|amtsgericht|hr[ab]\s*\d",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from connectors import google_api
+from connectors import retry
 from connectors.gmail import GmailConnector
 from syncd.db.models import Interaction, InteractionSource, Quarantine, Source
 from syncd.db.session import session_scope
@@ -191,17 +191,17 @@ def test_429_with_retry_after_then_success(app: Any, google: FakeGoogle) -> None
 def test_a_5xx_storm_fails_the_run_and_keeps_the_cursor(
         app: Any, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(google_api, "sleep", slept.append)
+    monkeypatch.setattr(retry, "sleep", slept.append)
     box = google.mailbox(ALICE)
     box.add(customer(1))
     assert sync(app).status == "ok"
     with session_scope(app.sessions) as session:
         before = session.execute(select(Source.cursor)).scalar()
     box.add(customer(2))
-    google.fail_next(google_api.ATTEMPTS, 503, endpoint=HISTORY)
+    google.fail_next(retry.ATTEMPTS, 503, endpoint=HISTORY)
     failed = sync(app)
     assert failed.status == "failed" and "HTTP 503" in (failed.error or "")
-    assert len(slept) == google_api.ATTEMPTS - 1
+    assert len(slept) == retry.ATTEMPTS - 1
     with session_scope(app.sessions) as session:
         assert session.execute(select(Source.cursor)).scalar() == before
     assert sync(app).status == "ok"

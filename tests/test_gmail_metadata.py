@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from googleapiclient.errors import HttpError
 
-from connectors import google_api, quota, rfc822
+from connectors import quota, retry, rfc822
 from connectors.base import Address, RawMessage
 from connectors.gmail import GMAIL_METADATA, UNITS, GmailConnector
 from connectors.gmail_message import METADATA_HEADERS
@@ -218,7 +218,7 @@ def test_every_request_spends_its_units_first(google: FakeGoogle, key_file: Path
     clock = FakeClock()
     monkeypatch.setattr(quota, "clock", clock)
     monkeypatch.setattr(quota, "sleep", clock.sleep)
-    monkeypatch.setattr(google_api, "sleep", lambda seconds: None)  # Retry-After
+    monkeypatch.setattr(retry, "sleep", lambda seconds: None)  # Retry-After
     box = google.mailbox(ALICE)
     for n in range(130):
         box.add(customer(n))

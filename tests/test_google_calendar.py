@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors import google_api
+from connectors import retry
 from connectors.google_calendar import GoogleCalendarConnector
 from syncd.db.models import (
     ContactEmail,
@@ -298,7 +298,7 @@ def test_pages_resume_after_a_crash(app: Any, google: FakeGoogle,
 def test_429_then_success_and_a_5xx_storm_keeps_the_cursor(
         app: Any, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(google_api, "sleep", slept.append)
+    monkeypatch.setattr(retry, "sleep", slept.append)
     calendar = google.calendar(ALICE)
     calendar.put(meeting(NOW, DANA, summary="First"))
     google.fail_next(1, 429, endpoint=LIST, retry_after="7")
@@ -307,7 +307,7 @@ def test_429_then_success_and_a_5xx_storm_keeps_the_cursor(
     with session_scope(app.sessions) as session:
         before = session.execute(select(Source.cursor)).scalar()
     calendar.put(meeting(NOW, ERIN, summary="Second"))
-    google.fail_next(google_api.ATTEMPTS, 500, endpoint=LIST)
+    google.fail_next(retry.ATTEMPTS, 500, endpoint=LIST)
     failed = run_source(app, app.config.source("cal-alice"))
     assert failed.status == "failed" and "HTTP 500" in (failed.error or "")
     with session_scope(app.sessions) as session:

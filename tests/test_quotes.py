@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from enrichment import quotes
 from enrichment.quotes import Reply, split_reply
 
 
@@ -158,6 +159,24 @@ def test_rewrapped_quote_fragment_stays_quoted() -> None:
         "My answer."
     )
     assert split_reply(text).new_text == "My answer."
+
+
+def test_history_below_a_top_posted_reply_is_not_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cost of a reply must not grow with the thread it sits on.
+    history = "\n".join(f"Line {n} of an old thread: see item {n}/{n + 1}." for n in range(5000))
+    text = f"Works for us.\n\n-----Original Message-----\nFrom: Lior Adar\n{history}"
+    looked_at: list[str] = []
+    is_marked = quotes.is_marked
+
+    def counting(line: str) -> bool:
+        looked_at.append(line)
+        return is_marked(line)
+
+    monkeypatch.setattr(quotes, "is_marked", counting)
+    assert split_reply(text).new_text == "Works for us."
+    assert len(looked_at) < 10
 
 
 def test_text_without_quotes_is_all_new() -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from enrichment import signature_words
 from enrichment.quotes import split_reply
 from enrichment.signature import Fields, Phone, Signature, find_signature, parse_signature
+from enrichment.signature_lines import is_footer
 
 
 def _sig(text: str, name: str = "", email: str = "") -> str | None:
@@ -201,6 +202,90 @@ def test_disclaimer_is_not_part_of_the_signature() -> None:
     assert sig == "Fiona Quaid\nBid Manager at Larchmont Surveys\nMobile: +44 7700 900123"
     fields = parse_signature(sig, "Fiona Quaid", "f.quaid@larchmont.co.uk")
     assert (fields.job_title, fields.company) == ("Bid Manager", "Larchmont Surveys")
+
+
+def test_wrapped_notice_below_an_unmarked_signature_is_set_aside() -> None:
+    # A notice wrapped by the client: some of its lines carry no legal word at all.
+    text = (
+        "The revised schedule is attached.\n\n"
+        "Tomasz Wierzbicki\nProject Controller\nHalvard Marine AS\n"
+        "Tel.: +47 23 96 00 00\ntomasz.w@halvard-marine.no\n"
+        "______________________________________________________\n"
+        "This message and anything attached to it may hold\n"
+        "privileged or confidential information meant for the\n"
+        "addressee only. Copying or passing it on is not\n"
+        "allowed; if it reached you by mistake, tell the sender and delete\n"
+        "it with all\n"
+        "copies at once. Views given here are the writer's own and not\n"
+        "those of the company."
+    )
+    sig = _sig(text, "Wierzbicki, Tomasz", "tomasz.w@halvard-marine.no")
+    assert sig == (
+        "Tomasz Wierzbicki\nProject Controller\nHalvard Marine AS\n"
+        "Tel.: +47 23 96 00 00\ntomasz.w@halvard-marine.no"
+    )
+
+
+def test_a_confidential_word_in_the_body_is_no_notice() -> None:
+    text = (
+        "Dear Priya,\nI am drafting a short piece about how our analysts work with the\n"
+        "trading desks. I will treat whatever you tell me as confidential, of course.\n"
+        "Could you spare twenty minutes on the phone some day next week for this?\n"
+        "Thank you,\nMargit Solberg\n(503) 555-0187"
+    )
+    assert _sig(text, "", "msolberg@example.net") == "Margit Solberg\n(503) 555-0187"
+
+
+def test_organisation_signature_without_a_person() -> None:
+    text = (
+        "The settlement portal will be closed on Friday for maintenance and opens again\n"
+        "on Monday morning.\n\n"
+        "NORTHGATEonline e-help\nOperations Support\nNorthgate Settlements, Inc.\n"
+        "Ph: (312) 555-0114   Fx: (312) 555-0115\nEmail: desk@northgate-settle.com"
+    )
+    sig = _sig(text, "", "r.okafor@northgate-settle.com")
+    assert sig is not None and sig.startswith("NORTHGATEonline e-help\n")
+    fields = parse_signature(sig, "", "r.okafor@northgate-settle.com")
+    assert fields.phones == (Phone("+13125550114", "work"), Phone("+13125550115", "fax"))
+
+
+def test_a_long_record_naming_a_company_is_no_signature() -> None:
+    rows = [f"FIELD_{n} = value {n}" for n in range(6)]
+    text = "Request logged.\n\n" + "\n".join(
+        [*rows, "BUYER_NAME = Coldwater Energy, Inc.", "BUYER_PHONE = (312) 555-0123",
+         "BUYER_EMAIL = ops@coldwater.example"]
+    )
+    assert _sig(text, "Portal Services", "portal@grid-ops.example") is None
+
+
+def test_copyright_line_is_a_footer() -> None:
+    # It names a company ("... Company") but closes a newsletter, not a signature.
+    assert is_footer("Copyright 2024 The Daily Ledger Company")
+    assert is_footer("© 2023 Brindle Analytics Ltd. All rights reserved.")
+
+
+def test_contact_block_above_a_bare_closing_name() -> None:
+    text = (
+        "Dear Oriel,\n\nHere is how to reach me:\n\n"
+        "Annika Solvang\nHead of Analytics\nBrackwater Trading Ltd.\n"
+        "Phone: (312) 555-0142\nE-mail: asolvang@brackwater.example\n\n"
+        "I look forward to seeing you and the rest of the team in Leeds at the end of\n"
+        "this month, and to a long talk about the forecasts.\n\nAnnika"
+    )
+    sig = _sig(text, "Annika K Solvang", "asolvang@brackwater.example")
+    assert sig == (
+        "Annika Solvang\nHead of Analytics\nBrackwater Trading Ltd.\n"
+        "Phone: (312) 555-0142\nE-mail: asolvang@brackwater.example"
+    )
+
+
+def test_someone_elses_contact_block_above_a_closing_name_is_not_taken() -> None:
+    text = (
+        "Hi Oriel,\n\nPlease call our broker directly:\n\n"
+        "Dmitri Halloway\nSenior Broker\nPhone: (312) 555-0177\n"
+        "E-mail: dhalloway@fenmark.example\n\nSpeak soon.\n\nAnnika"
+    )
+    assert _sig(text, "Annika K Solvang", "asolvang@brackwater.example") == "Annika"
 
 
 def test_vcard_signature() -> None:
