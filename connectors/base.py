@@ -27,7 +27,7 @@ pipeline never imports a connector. Library exceptions are translated into
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeAlias
@@ -190,6 +190,13 @@ class Connector(abc.ABC):
         """The OAuth scopes this source signs in with: the least that reads what the
         capture policy keeps (``bodies``). ``syncd auth`` asks for exactly these."""
         return []
+
+    @classmethod
+    def sign_in(cls, settings: BaseModel, scopes: list[str], *, say: Callable[[str], None],
+                open_browser: bool) -> str:
+        """``syncd auth``: a person signs in; returns the sign-in to store (encrypted).
+        Only kinds whose :meth:`needs_token` can be true implement it."""
+        raise NotImplementedError(f"{cls.kind} sources do not sign in interactively")
 
     @abc.abstractmethod
     def pull(self, cursor: Cursor, *, full: bool = False,

@@ -10,6 +10,7 @@ from it instead of asking the token endpoint again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import httplib2
@@ -23,6 +24,7 @@ from connectors.auth.google import (
     GoogleEndpoints,
     OAuthAuth,
     credentials,
+    sign_in,
     token_to_keep,
 )
 from connectors.base import Connector
@@ -54,6 +56,15 @@ class GoogleConnector(Connector):
     def needs_token(cls, settings: BaseModel) -> bool:
         """``auth: {type: oauth}`` reads the refresh token ``syncd auth`` stored."""
         return isinstance(getattr(settings, "auth", None), OAuthAuth)
+
+    @classmethod
+    def sign_in(cls, settings: BaseModel, scopes: list[str], *, say: Callable[[str], None],
+                open_browser: bool) -> str:
+        """The installed-app flow (a browser, or a URL printed with ``--no-browser``)."""
+        auth = getattr(settings, "auth", None)
+        if not isinstance(settings, GoogleSettings) or not isinstance(auth, OAuthAuth):
+            raise NotImplementedError("only `auth: {type: oauth}` signs in interactively")
+        return sign_in(auth, settings.endpoints, scopes, open_browser=open_browser)
 
     def close(self) -> None:
         """Hand the access token google-auth refreshed to the runner to store."""

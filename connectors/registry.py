@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "imap": "connectors.imap:ImapConnector",
     "gmail": "connectors.gmail:GmailConnector",
     "google_calendar": "connectors.google_calendar:GoogleCalendarConnector",
+    "outlook_mail": "connectors.outlook_mail:OutlookMailConnector",
 }
 
 

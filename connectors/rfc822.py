@@ -45,13 +45,13 @@ _WSP_RUN = re.compile(r"[ \t]+")
 
 _ADDRESS_FIELDS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _MIME_FIELDS = ("content-type", "content-transfer-encoding", "content-disposition")
-_CLASSIFY_FIELDS = (
+CLASSIFY_FIELDS = (  # what enrichment.classify reads; other connectors keep these too
     "sender", "list-unsubscribe", "list-id", "list-post", "precedence", "auto-submitted",
     "return-path", "x-auto-response-suppress", "x-autoreply", "x-autorespond", "x-mailer",
     "feedback-id", "x-campaign", "x-mailgun-tag", "x-ses-outgoing", "x-sg-eid", "x-mc-user",
 )
 _KEPT = {name.encode(): name for name in (
-    *_ADDRESS_FIELDS, *_MIME_FIELDS, *_CLASSIFY_FIELDS,
+    *_ADDRESS_FIELDS, *_MIME_FIELDS, *CLASSIFY_FIELDS,
     "date", "subject", "message-id", "in-reply-to", "references",
 )}
 _IDENTIFYING = frozenset({"from", "sender", "to", "cc", "bcc", "date", "message-id"})
@@ -102,7 +102,7 @@ def _message(fields: dict[str, bytes], external_id: str, folder: str | None,
         reply_to=_addresses(text.get("reply-to", "")),
         in_reply_to=_first(_msg_ids(text.get("in-reply-to", ""))),
         references=_references(text.get("references", "")),
-        headers={name: decode_words(text[name]) for name in _CLASSIFY_FIELDS if name in text},
+        headers={name: decode_words(text[name]) for name in CLASSIFY_FIELDS if name in text},
         folder=folder,
         text=walk.text or "",
         html=walk.html or "",

@@ -14,7 +14,6 @@ from typing import Annotated
 import typer
 
 from syncd.cli.app import app, console, errors, state
-from syncd.config import CapturePolicy, SourceCommon
 from syncd.db.session import session_scope
 from syncd.errors import SourceError
 from syncd.store.credentials import save_token
@@ -26,22 +25,24 @@ def auth(
     no_browser: Annotated[bool, typer.Option(
         "--no-browser", help="print the sign-in URL instead of opening a browser")] = False,
 ) -> None:
-    """Sign a source in (OAuth); its refresh token is stored encrypted."""
-    from connectors.auth.google import GoogleEndpoints, OAuthAuth, sign_in
+    """Sign a source in (Google OAuth, Microsoft device code); the sign-in is stored
+    encrypted."""
+    from connectors.registry import connector_class
+    from syncd.pipeline import shows_text
 
     app_ = state.open()
     try:
         settings = app_.config.source(source)  # KeyError: exit code 4
-        auth_, endpoints = getattr(settings, "auth", None), getattr(settings, "endpoints", None)
-        if not isinstance(auth_, OAuthAuth) or not isinstance(endpoints, GoogleEndpoints):
-            console.print(f"{source} does not sign in interactively (it needs "
-                          "`auth: {type: oauth, client_secrets: PATH}`)")
+        cls = connector_class(settings.kind)
+        if not cls.needs_token(settings):
+            console.print(f"{source} does not sign in interactively (Google sources need "
+                          "`auth: {type: oauth}`, Microsoft ones `auth: {type: device_code}`)")
             raise typer.Exit(2)
         cipher = app_.cipher  # a missing key is reported before the person signs in
         app_.upgrade()
-        scopes = _scopes(settings, app_.context(settings).policy)
+        scopes = cls.scopes(settings, shows_text(app_.context(settings).policy))
         try:
-            token = sign_in(auth_, endpoints, scopes, open_browser=not no_browser)
+            token = cls.sign_in(settings, scopes, say=_say, open_browser=not no_browser)
         except SourceError as exc:
             errors.print(f"[red]{source}: sign-in failed:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
@@ -52,9 +53,5 @@ def auth(
     console.print(f"{source}: signed in")
 
 
-def _scopes(source: SourceCommon, policy: CapturePolicy) -> list[str]:
-    """The scopes the source's connector will ask for: a grant without them would be
-    refused at the first refresh, one beyond them is more than the policy needs."""
-    from connectors.registry import connector_class
-    from syncd.pipeline import shows_text
-    return connector_class(source.kind).scopes(source, shows_text(policy))
+def _say(text: str) -> None:
+    console.print(text, highlight=False, markup=False)

@@ -65,9 +65,12 @@ GENERIC_TENANTS = frozenset({"common", "organizations", "consumers"})
 
 
 def permission(scope: str) -> str:
-    """``https://graph.microsoft.com/Mail.Read`` and ``Mail.Read`` are one permission."""
-    prefix = GRAPH_RESOURCE + "/"
-    return scope[len(prefix):] if scope.lower().startswith(prefix) else scope
+    """``https://graph.microsoft.com/Mail.Read`` and ``Mail.Read`` are one permission;
+    so is a national cloud's (``https://graph.microsoft.us/Mail.Read``) or this fake's
+    own host, named as the resource when the client's Graph base points here."""
+    if scope.lower().startswith("https://"):
+        return scope.rsplit("/", 1)[1]
+    return scope
 
 
 @dataclass(frozen=True)
