@@ -116,6 +116,9 @@ class RawEvent:
     description: str = ""
     status: str = "confirmed"
     private: bool = False
+    thread_hint: str | None = None
+    """What groups the occurrences of a series when ``ical_uid`` is per occurrence
+    (Graph); None: the ``ical_uid`` does."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "gmail": "connectors.gmail:GmailConnector",
     "google_calendar": "connectors.google_calendar:GoogleCalendarConnector",
     "outlook_mail": "connectors.outlook_mail:OutlookMailConnector",
+    "outlook_calendar": "connectors.outlook_calendar:OutlookCalendarConnector",
 }
 
 

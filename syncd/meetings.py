@@ -51,8 +51,8 @@ def plan_event(event: RawEvent, ctx: Context) -> InteractionPlan:
     text = storable(event.description) if kept else ""
     return InteractionPlan(
         external_id=event.external_id, folder=None, key=meeting_key(event),
-        thread_key=f"ical:{event.ical_uid}", occurred_at=event.start, direction=direction,
-        automated=None, visibility=ctx.policy.visibility,
+        thread_key=event.thread_hint or f"ical:{event.ical_uid}", occurred_at=event.start,
+        direction=direction, automated=None, visibility=ctx.policy.visibility,
         subject=storable(event.subject) if kept and shows(ctx.policy, "subject") else None,
         snippet=snippet(text) if shows(ctx.policy, "snippet") else None,
         body=(text or None) if shows(ctx.policy, "full") else None,
