@@ -27,6 +27,7 @@ from connectors import retry
 from connectors.outlook_mail import OutlookMailConnector
 from syncd.db.models import Interaction, InteractionSource, Source
 from syncd.db.session import session_scope
+from syncd.errors import ConfigError
 from syncd.runner import RunResult, run_source
 from tests.fake_microsoft import FakeMicrosoft
 from tests.mailfactory import mail
@@ -253,3 +254,32 @@ def session_scope_for(db_url: str) -> Any:
     from sqlalchemy.orm import sessionmaker
 
     return session_scope(sessionmaker(create_engine(db_url)))
+
+
+def test_an_app_signs_in_with_a_certificate(make_app: Any, ms: FakeMicrosoft,
+                                            tmp_path: Path) -> None:
+    registered = ms.confidential_app(TENANT, {"Mail.Read"}, secret=False, certificate=True)
+    pem = tmp_path / "app.pem"
+    pem.write_text(registered["private_key"] + registered["public_certificate"],
+                   encoding="ascii")
+    pem.chmod(0o600)
+    ms.mailbox(ALICE).add(quote(3))
+    app = make_app([{"name": "alice-mail", "kind": "outlook_mail", "owner": ALICE,
+                     "mailbox": ALICE, "ca_file": str(ms.ca_file),
+                     "auth": {"type": "client_certificate",
+                              "tenant": registered["tenant_id"],
+                              "client_id": registered["client_id"], "certificate": str(pem)},
+                     "endpoints": {"graph": ms.graph_url, "authority": ms.base_url}}])
+    sync(app)
+    assert list(captured(app)) == ["q3@customer.example"]
+    pem.write_text(registered["public_certificate"], encoding="ascii")  # the key is missing
+    broken = run_source(app, app.config.source("alice-mail"))
+    assert broken.status == "failed" and "private key" in (broken.error or "")
+
+
+def test_an_app_only_source_needs_a_mailbox(make_app: Any, ms: FakeMicrosoft,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = app_only(ms, monkeypatch)
+    del settings["mailbox"]
+    with pytest.raises(ConfigError, match="needs `mailbox:`"):
+        make_app([settings])
