@@ -1,12 +1,15 @@
 """A sync killed at any moment loses nothing and doubles nothing when it runs again.
 
-The process is really killed (SIGKILL, no cleanup) in the middle of a resync of a
-generated mailbox, on SQLite and on PostgreSQL; the next run must leave the database
+The process is really killed (SIGKILL, no cleanup) ten times, each time at a random
+moment after it has committed a batch, in the middle of a resync of a generated
+mailbox, on SQLite and on PostgreSQL; the run that finishes must leave the database
 exactly as one uninterrupted run does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
 import subprocess
 import sys
 import time
@@ -16,10 +19,15 @@ from typing import Any
 import psutil
 import pytest
 import yaml
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
+from syncd.db.models import Interaction
+from syncd.db.session import session_scope
 from tests.test_sync import snapshot
 
 GENERATOR = Path(__file__).resolve().parents[1] / "bench" / "gen_mailbox.py"
+KILLS = 10
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +53,18 @@ def test_kill_during_resync_then_rerun_equals_one_clean_run(
         "sources": [{"name": "m", "kind": "maildir", "path": str(mailbox),
                      "owner": "alice@acme-robotics.com"}]}))
     app = make_app()  # the same database, to read it afterwards
-    for delay in (1.5, 0.8):  # twice, at different points of the run
+    chance = random.Random(7)
+    killed_mid_run = 0
+    for _ in range(KILLS):
+        before = _interactions(app)
         run = resync(config)
-        time.sleep(delay)
+        if _wait_for_progress(app, before, run):  # it has written a batch: kill it soon
+            time.sleep(chance.uniform(0.0, 0.3))
+            killed_mid_run += run.poll() is None
         run.kill()
         run.wait()
         _no_process_left(config)
+    assert killed_mid_run >= 3, "the runs finished before they could be killed"
     finished = resync(config)
     output, _ = finished.communicate(timeout=300)
     assert finished.returncode == 0, output
@@ -66,6 +80,23 @@ def test_kill_during_resync_then_rerun_equals_one_clean_run(
     clean = snapshot(clean_app)
     clean_app.close()
     assert _content(crashed) == _content(clean)
+
+
+def _interactions(app: Any) -> int:
+    with session_scope(app.sessions) as session:
+        return int(session.execute(select(func.count()).select_from(Interaction)).scalar()
+                   or 0)
+
+
+def _wait_for_progress(app: Any, before: int, run: subprocess.Popen[str]) -> bool:
+    """Until the run has committed something new; False if it ended first."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and run.poll() is None:
+        with contextlib.suppress(DBAPIError):
+            if _interactions(app) > before:
+                return True
+        time.sleep(0.02)
+    return False
 
 
 def _no_process_left(config: Path) -> None:
