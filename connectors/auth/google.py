@@ -27,6 +27,7 @@ plain``. ``Credentials`` are built directly rather than with
 
 from __future__ import annotations
 
+import functools
 import json
 import urllib.parse
 import webbrowser
@@ -102,14 +103,29 @@ def credentials(auth: ServiceAccountAuth | OAuthAuth, endpoints: GoogleEndpoints
     if isinstance(auth, OAuthAuth):
         return _user_credentials(auth, endpoints, scopes, source, token)
     try:
-        info = json.loads(auth.key_file.read_text(encoding="utf-8"))
-        if endpoints.token:
-            info["token_uri"] = endpoints.token
+        stamp = auth.key_file.stat().st_mtime_ns
+    except OSError as exc:
+        raise SourceUnusable(f"key_file {auth.key_file} cannot be read: {exc}") from exc
+    return _service_account(auth.key_file, stamp, auth.subject, endpoints.token,
+                            tuple(sorted(scopes)))
+
+
+@functools.lru_cache(maxsize=256)
+def _service_account(key_file: Path, stamp: int, subject: str, token_uri: str | None,
+                     scopes: tuple[str, ...]) -> BaseCredentials:
+    """One credentials object per key (as last modified), user and scopes for the
+    life of the process: the daemon's next run of the source reuses its access token
+    (google-auth refreshes it when it nears expiry), so an unchanged mailbox costs
+    one API request, not a token request besides."""
+    try:
+        info = json.loads(key_file.read_text(encoding="utf-8"))
+        if token_uri:
+            info["token_uri"] = token_uri
         creds: service_account.Credentials = (
             service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-                info, scopes=scopes, subject=auth.subject))
+                info, scopes=list(scopes), subject=subject))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SourceUnusable(f"key_file {auth.key_file} is not a usable service-account "
+        raise SourceUnusable(f"key_file {key_file} is not a usable service-account "
                              f"key: {type(exc).__name__}: {exc}") from exc
     return creds
 
