@@ -1,10 +1,15 @@
 """One Gmail ``messages.get`` answer -> one :class:`~connectors.base.Item`.
 
-``format=raw`` (bodies kept) is read by :func:`connectors.rfc822.parse_message`
-exactly as IMAP, Maildir and mbox mail is. ``format=metadata`` (``gmail.metadata``:
-no text kept) carries only ``payload.headers``; :func:`header_block` sets them out
-again as a header block for the same parser, so one message gives the same
-:class:`RawMessage` either way, less its text. Gmail sends each value as in the
+``format=full`` (bodies kept) carries the MIME tree Gmail parsed: the top-level
+``payload.headers`` and, for each part, its headers and ``body.data`` (base64url of
+the transfer-decoded bytes), except attachments, which come as an
+``attachmentId`` only, so their bytes never cross the wire. ``format=metadata``
+(``gmail.metadata``: no text kept) carries only ``payload.headers``. Either way
+:func:`header_block` sets the headers out again as a header block for
+:func:`connectors.rfc822.parse_message`, which reads IMAP, Maildir and mbox mail, so
+one message gives the same :class:`RawMessage` whichever way it came; with
+``full`` the first text/plain and text/html parts that are not attachments become
+its text, decoded by their charset as the parser would. Gmail sends each value as in the
 message, unfolded (line breaks removed, folding whitespace kept), encoded words
 still encoded, names in their original case, repeated fields repeated
 (shared/REMOTE-APIS.md §1); the parser keeps the first copy of a field either way.
@@ -18,16 +23,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from connectors.base import BadItem, Item, RawMessage
-from connectors.rfc822 import parse_message
+from connectors.rfc822 import MAX_DEPTH, parse_message
+from enrichment.mime import decode_payload
 from syncd.errors import BadItemError
 
+_CHARSET = re.compile(r'charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
-RAW_FIELDS = "id,threadId,labelIds,raw"
+FULL_FIELDS = "id,threadId,labelIds,internalDate,payload"
+TEXT_CAP = 262144
+"""Bytes of a text part kept, as for every other connector."""
 METADATA_FIELDS = "id,threadId,labelIds,internalDate,payload/headers"
 METADATA_HEADERS = (
     "From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Date", "Subject", "Message-ID",
@@ -58,16 +68,54 @@ def header_block(headers: Sequence[dict[str, str]]) -> bytes:
     return ("".join(f"{line}\r\n" for line in lines) + "\r\n").encode("utf-8", "replace")
 
 
-def _parse_raw(resource: dict[str, Any], external_id: str) -> RawMessage | BadItem:
-    text = str(resource.get("raw", ""))
+def _parse_full(resource: dict[str, Any], external_id: str) -> RawMessage | BadItem:
+    payload = resource.get("payload", {})
+    message = _parse_headers(resource, external_id)
+    if isinstance(message, BadItem):
+        return message
+    texts: dict[str, str] = {}
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return parse_message(raw, external_id=external_id)
+        for part in _leaves(payload):
+            kind = str(part.get("mimeType", "")).lower()
+            if kind in {"text/plain", "text/html"} and kind not in texts \
+                    and not _attachment(part) and "data" in part.get("body", {}):
+                texts[kind] = _decoded(part)
     except (binascii.Error, ValueError) as exc:
-        return BadItem(external_id, f"Gmail sent no readable raw message: {exc}",
-                       text[:65536].encode())
-    except BadItemError as exc:
-        return BadItem(external_id, f"Gmail message {resource['id']}: {exc}", raw[:65536])
+        return BadItem(external_id, f"Gmail message {resource['id']}: unreadable part: {exc}",
+                       header_block(payload.get("headers", []))[:65536])
+    return replace(message, text=texts.get("text/plain", ""), html=texts.get("text/html", ""))
+
+
+def _leaves(part: dict[str, Any], depth: int = 0) -> Iterator[dict[str, Any]]:
+    """The parts in MIME order, depth first; a message/rfc822 part is not entered
+    (a forwarded message's text is not this message's)."""
+    children = part.get("parts")
+    if not children or str(part.get("mimeType", "")).lower() == "message/rfc822":
+        yield part
+    elif depth < MAX_DEPTH:
+        for child in children:
+            yield from _leaves(child, depth + 1)
+
+
+def _attachment(part: dict[str, Any]) -> bool:
+    """As the parser decides: a file name, or ``Content-Disposition: attachment``."""
+    return bool(part.get("filename")) or any(
+        h.get("name", "").lower() == "content-disposition"
+        and h.get("value", "").split(";")[0].strip().lower() == "attachment"
+        for h in part.get("headers", []))
+
+
+def _decoded(part: dict[str, Any]) -> str:
+    data = str(part["body"]["data"])
+    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))[:TEXT_CAP]
+    content_type = next((h["value"] for h in part.get("headers", [])
+                         if h.get("name", "").lower() == "content-type"), "")
+    return decode_payload(raw, "", _charset(content_type))
+
+
+def _charset(content_type: str) -> str | None:
+    found = _CHARSET.search(content_type)
+    return found.group(1) if found else None
 
 
 def _parse_headers(resource: dict[str, Any], external_id: str) -> RawMessage | BadItem:
@@ -79,12 +127,12 @@ def _parse_headers(resource: dict[str, Any], external_id: str) -> RawMessage | B
 
 
 def to_item(resource: dict[str, Any], bodies: bool) -> Item | None:
-    """The item a ``messages.get`` answer stands for (``format=raw`` when ``bodies``,
+    """The item a ``messages.get`` answer stands for (``format=full`` when ``bodies``,
     else ``format=metadata``); None for what is not an interaction."""
     labels = tuple(resource.get("labelIds", []))
     if SKIPPED_LABELS & set(labels):
         return None
-    read = _parse_raw if bodies else _parse_headers
+    read = _parse_full if bodies else _parse_headers
     message = read(resource, f"gmail:{_hex(resource['id'])}")
     if isinstance(message, BadItem):
         return message

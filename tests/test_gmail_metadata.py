@@ -230,3 +230,73 @@ def test_every_request_spends_its_units_first(google: FakeGoogle, key_file: Path
     assert connector.quota.spent == wire_units(google) == spent
     assert sum(clock.sleeps) == pytest.approx((spent - 600) / 10)  # 600 a minute: 10/s
     assert all(wait > 0 for wait in clock.sleeps)
+
+
+SHAPES = {
+    "latin-1 quoted-printable beside html": b"""From: Dana <dana@customer.example>
+To: alice@acme-robotics.com
+Subject: Shapes 1
+Message-ID: <shape1@customer.example>
+Content-Type: multipart/alternative; boundary="b"
+
+--b
+Content-Type: text/plain; charset="iso-8859-1"
+Content-Transfer-Encoding: quoted-printable
+
+Gr=FC=DFe aus K=F6ln
+--b
+Content-Type: text/html; charset=iso-8859-1
+
+<p>Gr\xfc\xdfe</p>
+--b--
+""",
+    "html only, base64": b"""From: dana@customer.example
+To: alice@acme-robotics.com
+Subject: Shapes 2
+Message-ID: <shape2@customer.example>
+Content-Type: text/html; charset=utf-8
+Content-Transfer-Encoding: base64
+
+PHA+SGVsbG8sIDxiPkFsaWNlPC9iPjwvcD4=
+""",
+    "text attachment and a forwarded message": b"""From: dana@customer.example
+To: alice@acme-robotics.com
+Subject: Shapes 3
+Message-ID: <shape3@customer.example>
+Content-Type: multipart/mixed; boundary="m"
+
+--m
+Content-Type: text/plain; charset=utf-8
+
+See attached.
+--m
+Content-Type: text/plain; name="notes.txt"
+Content-Disposition: attachment; filename="notes.txt"
+
+not the body
+--m
+Content-Type: message/rfc822
+
+From: someone@else.example
+Subject: inner
+Content-Type: text/html
+
+<p>inner html, not this message's</p>
+--m--
+""",
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_bodies_read_from_gmails_tree_equal_the_parsers_reading_of_the_raw_message(
+        google: FakeGoogle, key_file: Path, make_app: Any, shape: str) -> None:
+    """format=full (no attachment bytes on the wire) gives the RawMessage that the
+    parser gives for the raw bytes: headers, charsets, transfer encodings, the
+    attachment and the forwarded message left out."""
+    raw = SHAPES[shape].replace(b"\n", b"\r\n")
+    google.mailbox(ALICE).add(raw)
+    source = gmail_app(make_app, google, key_file).config.source("gmail")
+    (got,) = messages(GmailConnector("gmail", source, bodies=True))
+    expected = rfc822.parse_message(raw, external_id=got.external_id)
+    assert replace(got, thread_hint=None, labels=(), sent_by_me=None) == expected
+    assert got.text or got.html
