@@ -45,14 +45,18 @@ google-auth refreshed is handed back in :attr:`token` for the runner to store.
 from __future__ import annotations
 
 import functools
+import json
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import httplib2
+from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
-from googleapiclient.http import BatchHttpRequest
 from pydantic import BaseModel, Field
 
+from connectors import google_batch
 from connectors.base import Batch, Cursor, Item
 from connectors.gmail_message import (
     FULL_FIELDS,
@@ -60,7 +64,7 @@ from connectors.gmail_message import (
     METADATA_HEADERS,
     to_item,
 )
-from connectors.google_api import execute, translate
+from connectors.google_api import execute, translate, translate_transport
 from connectors.google_service import GoogleConnector, GoogleSettings
 from connectors.quota import QuotaLimiter
 from connectors.retry import Retryable, with_retries
@@ -136,7 +140,7 @@ class GmailConnector(GoogleConnector):
                 fields="messages/id,nextPageToken,resultSizeEstimate"),
                 "messages.list", expired_on=expired_on)
             token = page.get("nextPageToken")
-            resources = self._fetch(service, [m["id"] for m in page.get("messages", [])])
+            resources = self._fetch([m["id"] for m in page.get("messages", [])])
             recent = [r for r in resources if _within(r, after)]
             done = not token or (resources and not recent)
             cursor: dict[str, Any] = {"history_id": history_id}
@@ -171,7 +175,7 @@ class GmailConnector(GoogleConnector):
                 reached = str(records[-1]["id"])
             if not token:
                 reached = str(page["historyId"])
-            items = self._items(self._fetch(service, _added(records)))
+            items = self._items(self._fetch(_added(records)))
             yield Batch(items, {"history_id": reached})
             if not token:
                 return
@@ -180,56 +184,80 @@ class GmailConnector(GoogleConnector):
         return [item for resource in resources
                 if (item := to_item(resource, self.bodies)) is not None]
 
-    def _fetch(self, service: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
+    def _fetch(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """The messages still there, :data:`BATCH` per batch request, in the order given."""
         resources: list[dict[str, Any]] = []
         for begin in range(0, len(ids), BATCH):
             chunk = ids[begin:begin + BATCH]
             got: dict[str, dict[str, Any] | None] = {}
+            renewed: list[bool] = []
             with_retries("messages.get batch",
-                         functools.partial(self._batch, service, chunk, got))
+                         functools.partial(self._batch, chunk, got, renewed))
             resources += [resource for message_id in chunk
                           if (resource := got.get(message_id)) is not None]
         return resources
 
-    def _batch(self, service: Any, ids: Sequence[str],
-               got: dict[str, dict[str, Any] | None]) -> None:
+    def _batch(self, ids: Sequence[str], got: dict[str, dict[str, Any] | None],
+               renewed: list[bool]) -> None:
         """One batch request for the ids not yet in ``got``; parts that were rate
         limited or failed on Google's side raise :class:`Retryable` for another
-        round, which sends only those again."""
+        round, which sends only those again. Parts refused with 401 go again once,
+        after the access token is renewed (``renewed`` remembers it)."""
+        pending = [message_id for message_id in ids if message_id not in got]
+        self.quota.spend(UNITS["messages.get"] * len(pending))
+        try:
+            answers = google_batch.send(self.http, self._batch_uri(),
+                                        {i: self._target(i) for i in pending})
+        except google_batch.BatchFormatError as exc:
+            raise Retryable(f"messages.get batch: {exc}") from exc
+        except HttpError as exc:
+            raise translate(exc, "messages.get batch") from exc
+        except (RefreshError, TransportError, httplib2.HttpLib2Error, OSError) as exc:
+            raise translate_transport(exc, "messages.get batch") from exc
         retry: list[Retryable] = []
-
-        def collect(request_id: str, response: Any, error: HttpError | None) -> None:
-            if error is None:
-                got[request_id] = response
-            elif error.status_code == 404:
-                got[request_id] = None  # deleted since it was listed
+        for message_id in pending:
+            answer = answers.get(message_id)
+            if answer is None:
+                retry.append(Retryable(f"messages.get {message_id}: no answer in the batch"))
+            elif answer.status == 200:
+                got[message_id] = json.loads(answer.body)
+            elif answer.status == 404:
+                got[message_id] = None  # deleted since it was listed
+            elif answer.status == 401 and not renewed:
+                retry.append(Retryable(f"messages.get {message_id}: 401", 0.0))
             else:
-                problem = translate(error, f"messages.get {request_id}")
+                problem = translate(_http_error(answer), f"messages.get {message_id}")
                 if not isinstance(problem, Retryable):
                     raise problem
                 retry.append(problem)
-
-        batch = BatchHttpRequest(callback=collect, batch_uri=self._batch_uri())
-        pending = [message_id for message_id in ids if message_id not in got]
-        messages = service.users().messages()  # built once: each build costs ~2 ms
-        for message_id in pending:
-            batch.add(self._get(messages, message_id), request_id=message_id)
-        self.quota.spend(UNITS["messages.get"] * len(pending))
-        execute(batch, "batch")
+        if any(r.retry_after == 0.0 for r in retry) and not renewed:
+            self._renew()
+            renewed.append(True)
         if retry:
             waits = [r.retry_after for r in retry if r.retry_after is not None]
             raise Retryable(f"{len(retry)} of {len(ids)} parts: {retry[0]}",
                             max(waits) if waits else None)
 
-    def _get(self, messages: Any, message_id: str) -> Any:
+    def _target(self, message_id: str) -> str:
+        """The part's request line target: the path under the API root, and query."""
+        params: list[tuple[str, str]] = [("alt", "json")]
         if self.bodies:
-            return messages.get(userId="me", id=message_id, format="full", fields=FULL_FIELDS)
-        return messages.get(userId="me", id=message_id, format="metadata",
-                            metadataHeaders=list(METADATA_HEADERS), fields=METADATA_FIELDS)
+            params += [("format", "full"), ("fields", FULL_FIELDS)]
+        else:
+            params += [("format", "metadata"), ("fields", METADATA_FIELDS)]
+            params += [("metadataHeaders", name) for name in METADATA_HEADERS]
+        root = urllib.parse.urlsplit(self.settings.endpoints.api or GOOGLE_API).path
+        return (f"{root.rstrip('/')}/gmail/v1/users/me/messages/"
+                f"{urllib.parse.quote(message_id, safe='')}?{urllib.parse.urlencode(params)}")
 
     def _batch_uri(self) -> str:
         return (self.settings.endpoints.api or GOOGLE_API).rstrip("/") + "/batch/gmail/v1"
+
+
+def _http_error(answer: google_batch.Answer) -> HttpError:
+    """A part's error answer in the shape the error translation reads."""
+    return HttpError(httplib2.Response({"status": answer.status, **answer.headers}),
+                     answer.body)
 
 
 def _within(resource: dict[str, Any], after: int | None) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import httplib2
 from google.auth.credentials import Credentials
-from google_auth_httplib2 import AuthorizedHttp
+from google_auth_httplib2 import AuthorizedHttp, Request
 from googleapiclient.discovery import build
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +51,8 @@ class GoogleConnector(Connector):
                  bodies: bool = True) -> None:
         super().__init__(name, settings, token, bodies=bodies)
         self._creds: Credentials | None = None
+        self.http: AuthorizedHttp | None = None
+        """The authorized transport of the last client built (batch requests use it)."""
 
     @classmethod
     def needs_token(cls, settings: BaseModel) -> bool:
@@ -76,8 +78,15 @@ class GoogleConnector(Connector):
             self._creds = credentials(self.settings.auth, self.settings.endpoints,
                                       self.scopes(self.settings, self.bodies),
                                       source=self.name, token=self.token)
-        http = AuthorizedHttp(self._creds, http=httplib2.Http(timeout=self.settings.timeout))
+        self.http = AuthorizedHttp(self._creds,
+                                   http=httplib2.Http(timeout=self.settings.timeout))
         endpoint = self.settings.endpoints.api
         name, version = self.api
-        return build(name, version, http=http, static_discovery=True,
+        return build(name, version, http=self.http, static_discovery=True,
                      client_options={"api_endpoint": endpoint} if endpoint else None)
+
+    def _renew(self) -> None:
+        """A new access token now (Google refused the one held, e.g. revoked early)."""
+        if self._creds is not None:
+            self._creds.refresh(  # type: ignore[no-untyped-call]
+                Request(httplib2.Http(timeout=self.settings.timeout)))
