@@ -133,7 +133,9 @@ def _quoted_lines(lines: list[str]) -> list[bool]:
                 here = i < count and is_marked(lines[i])
                 below = i + 1 < count and is_marked(lines[i + 1])
                 continue
-        if (here and is_quote(lines[i])) or _wrapped_quote(lines, i):
+        # A re-wrapped fragment sits right under a quoted line (one of the two above).
+        near = i > 0 and (is_quoted[i - 1] or (i > 1 and is_quoted[i - 2]))
+        if (here and is_quote(lines[i])) or (near and _wrapped_quote(lines, i)):
             is_quoted[i] = True
             floor = i + 1
         i += 1

@@ -3,20 +3,24 @@
 Contacts fill themselves from signatures, so a false positive is costly: a paragraph
 of body text read as a signature invents a job title, and a disclaimer read as one
 invents a company. A block is therefore only accepted at the end of the text, after
-footers are set aside, and only in one of three shapes, tried in this order:
+footers (wrapped legal notices included) are set aside, and only in one of four
+shapes, tried in this order:
 
 1. after the last delimiter ("-- ", a rule) or sign-off ("Best regards,") that is
    followed by a signature-shaped block (short non-prose lines led by a name or a
    contact line; after a delimiter also a block of title/company/address lines);
 2. a vCard (``BEGIN:VCARD`` ... ``END:VCARD``);
 3. without a marker, a trailing block opened by the sender's display name, or by a
-   name-shaped line followed by contact or title lines, or a one-line ``|`` signature.
+   name-shaped line followed by contact or title lines, or a one-line ``|`` signature;
+4. without a marker or a name, a short trailing block of the sender's own company
+   (its legal name, matching the sender's domain) with a phone or an email.
 
 The block starts at its first field line and ends at its last one: it stops at a
 blank line unless the next paragraph holds contact/address/company lines, and at
 mobile footers, legal notices and register footers. A bare first name (or initials)
 that is followed, after a blank line, by a block spelling the name out is part of the
-closing, and the signature is that block. Only the last lines of the text
+closing, and the signature is that block; so is the sender's own contact block
+written further up, above a bare closing name. Only the last lines of the text
 are examined, so the work per message is bounded; the caller passes the sender's own
 new text (``quotes.split_reply``), never quoted history.
 """
@@ -31,7 +35,6 @@ from typing import Any, Generic, TypeVar
 from enrichment.people import clean_display_name
 from enrichment.phones import has_phone
 from enrichment.signature_lines import (
-    DIGIT,
     LETTERS,
     RULE_CHARS,
     fold,
@@ -49,8 +52,9 @@ from enrichment.signature_lines import (
     segments,
 )
 from enrichment.signature_names import MAX_NAME, looks_like_name, name_score
-from enrichment.signature_words import AUTOMATED_LOCAL_PARTS
-from enrichment.web_links import has_email
+from enrichment.signature_org import MIN_LABEL, matches_domain
+from enrichment.signature_words import AUTOMATED_LOCAL_PARTS, FREE_MAIL_LABELS
+from enrichment.web_links import has_email, registrable_name
 
 MAX_SIG_LINES = 20
 NAME_MATCH = 80
@@ -58,6 +62,8 @@ _TAIL_NONBLANK = 25
 _MAX_TAIL_LINES = 200
 _CONTACT_BLOCK = 8
 _NOTICE_LINE = 40
+_PHONE_DIGITS = 7
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 _SEPARATORS = "|│·•"
 _AUTOMATED_LOCAL = re.compile(
     r"^(?:" + "|".join(map(re.escape, sorted(AUTOMATED_LOCAL_PARTS))) + r")(?:[-+._].*)?$",
@@ -93,15 +99,13 @@ class _memo(Generic[_T]):
 class _Line:
     """One stripped line of the text's tail; each test runs at most once, and only if asked."""
 
-    paragraph: _Paragraph | None = None  # set on content lines by ``_paragraphs``
+    paragraph: _Paragraph | None = None  # set on content lines by ``_tail``
 
-    def __init__(self, raw: str, offset: int) -> None:
-        self.text = raw.strip()
-        self.start = offset + len(raw) - len(raw.lstrip())
-
-    @_memo
-    def rule(self) -> bool:
-        return is_delimiter(self.text)
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.start = start
+        # Every line is asked; the first character spares most of them the test.
+        self.rule = bool(text) and text[0] in RULE_CHARS and is_delimiter(text)
 
     @_memo
     def signoff(self) -> bool:
@@ -192,21 +196,6 @@ class _Paragraph:
         return _notice_span(self.lines)
 
 
-def _paragraphs(tail: list[_Line]) -> None:
-    """Group the tail's content lines into paragraphs (blank lines and rules end them;
-    only a line that starts with a rule character is asked whether it is one)."""
-    paragraph = _Paragraph()
-    for line in tail:
-        text = line.text
-        if not text or (text[0] in RULE_CHARS and line.rule):
-            if paragraph.lines:
-                paragraph = _Paragraph()
-        else:
-            paragraph.lines.append(line)
-            paragraph.long += len(text) >= _NOTICE_LINE
-            line.paragraph = paragraph
-
-
 def _notice_span(lines: list[_Line]) -> range:
     """Indexes of the notice in one paragraph (see ``_Paragraph``), maybe none.
 
@@ -241,24 +230,41 @@ def _at_least_two(tests: Iterator[bool]) -> bool:
 
 
 def _tail(text: str) -> list[_Line]:
-    """The last non-empty lines (and the blank lines between them), attachments not counted.
+    """The last non-empty lines (and the blank lines between them), attachments not counted,
+    grouped into paragraphs (blank lines and rules end them; see ``_Paragraph``).
 
     A signature sits at the end, so only the tail is examined (offsets are counted
     back from the end); this bounds the work per message whatever the body's length.
     """
     tail: list[_Line] = []
+    paragraphs: list[_Paragraph] = []
+    paragraph: _Paragraph | None = None
     end, count = len(text), 0
-    # Only the last _MAX_TAIL_LINES lines can be reached: a long body is not split whole.
-    for raw in reversed(text.rsplit("\n", _MAX_TAIL_LINES)):
-        if count >= _TAIL_NONBLANK or len(tail) >= _MAX_TAIL_LINES:
+    # Only the last _MAX_TAIL_LINES lines can be reached: a long body is not split whole,
+    # and the unsplit head of a longer one is left out.
+    parts = text.rsplit("\n", _MAX_TAIL_LINES)
+    for raw in reversed(parts[1:] if len(parts) > _MAX_TAIL_LINES else parts):
+        if count >= _TAIL_NONBLANK:
             break
         end -= len(raw)
-        line = _Line(raw, end)
+        lead = raw.lstrip()
+        line = _Line(lead.rstrip(), end + len(raw) - len(lead))
         tail.append(line)
         end -= 1
-        count += bool(line.text) and not is_attachment(line.text)
+        if not line.text or line.rule:
+            count += line.rule
+            paragraph = None
+            continue
+        if paragraph is None:
+            paragraph = _Paragraph()
+            paragraphs.append(paragraph)
+        paragraph.lines.append(line)
+        paragraph.long += len(line.text) >= _NOTICE_LINE
+        line.paragraph = paragraph
+        count += not is_attachment(line.text)
+    for built in paragraphs:
+        built.lines.reverse()
     tail.reverse()
-    _paragraphs(tail)
     return tail
 
 
@@ -407,44 +413,59 @@ def _trailing_block(
 
 
 def _company_block(
-    lines: list[_Line], suffixes: tuple[list[bool], int]
+    lines: list[_Line], suffixes: tuple[list[bool], int], org: str
 ) -> tuple[int, int] | None:
-    """Without a marker or a name: a short trailing paragraph that names a company by
-    its legal form near its top and gives a phone or an email ("Acme Trading, Inc." /
-    "Ph: ..." / "Email: ...").
+    """Without a marker or a name: a short trailing paragraph that names the sender's
+    own company (``org``, its domain's label) by its legal form near its top and gives a
+    phone or an email ("Acme Trading, Inc." / "Ph: ..." / "Email: ...").
 
     Desks, law firms and shared mailboxes sign with the organisation instead of a
     person; a paragraph of a few field lines that holds both is their signature (a
-    long one is a record or a form, whatever words it holds).
+    long one is a record or a form, whatever words it holds). Another company's block
+    (a supplier recommended at the end of a message) is not the sender's signature.
     """
     clean, first = suffixes
-    for i in range(first, len(lines)):
-        if not clean[min(len(lines), i + MAX_SIG_LINES + 1)]:
-            continue
-        if not lines[i].text or (i > first and lines[i - 1].text):
-            continue
-        paragraph = lines[i : _next_blank(lines, i)]
-        if len(paragraph) > _CONTACT_BLOCK or not _may_hold_contact(paragraph):
-            continue
-        if not any(has_legal_form(line.text) for line in paragraph[:3]):
-            continue
-        if not any(line.contact for line in paragraph):
-            continue
-        end = _block_end(lines, i) if _may_open(lines[i]) else i
-        if end <= i or not clean[end] or not _plausible(lines, i, end, strict=False):
-            continue
-        block = [line for line in lines[i:end] if line.text]
-        if len(block) <= _CONTACT_BLOCK and any(
-            has_phone(line.text) or has_email(line.text) for line in block
-        ):
-            return i, end
+    i = _next_content(lines, first)
+    while i < len(lines):
+        stop = _next_blank(lines, i)
+        paragraph = lines[i:stop]
+        if clean[min(len(lines), i + MAX_SIG_LINES + 1)] and _company_paragraph(paragraph, org):
+            end = _block_end(lines, i) if _may_open(lines[i]) else i
+            if end > i and clean[end] and _plausible(lines, i, end, strict=False):
+                block = [line for line in lines[i:end] if line.text]
+                if len(block) <= _CONTACT_BLOCK and any(
+                    has_phone(line.text) or has_email(line.text) for line in block
+                ):
+                    return i, end
+        i = _next_content(lines, stop)
     return None
 
 
+def _company_paragraph(paragraph: list[_Line], org: str) -> bool:
+    """A few lines with a contact line, and among the first three a legal form naming
+    ``org`` (cheapest tests first: a phone needs digits and an email an "@")."""
+    if len(paragraph) > _CONTACT_BLOCK or not _may_hold_contact(paragraph):
+        return False
+    if not any(line.contact for line in paragraph):
+        return False
+    return any(
+        has_legal_form(line.text) and matches_domain(line.text, org) for line in paragraph[:3]
+    )
+
+
+def _organisation(sender_email: str) -> str:
+    """The label of the sender's domain ("acme" for jo@mail.acme.co.uk), or "" for web
+    mail and unknown domains, whose senders have no organisation to sign for."""
+    domain = sender_email.rpartition("@")[2]
+    label = registrable_name(domain) if domain else ""
+    return "" if len(label) < MIN_LABEL or label in FREE_MAIL_LABELS else label
+
+
 def _may_hold_contact(paragraph: list[_Line]) -> bool:
-    """A phone needs digits and an email an "@": one cheap look before the line tests."""
-    joined = " ".join(line.text for line in paragraph)
-    return "@" in joined or DIGIT.search(joined) is not None
+    """A phone needs seven digits and an email an "@": one cheap look (translate runs in
+    C) before the line tests."""
+    joined = "".join(line.text for line in paragraph)
+    return "@" in joined or len(joined) - len(joined.translate(_NO_DIGITS)) >= _PHONE_DIGITS
 
 
 def _next_blank(lines: list[_Line], i: int) -> int:
@@ -505,7 +526,9 @@ def is_automated(sender_email: str) -> bool:
     return bool(_AUTOMATED_LOCAL.match(local))
 
 
-def _locate(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
+def _locate(
+    lines: list[_Line], display: str | None, sender_email: str
+) -> tuple[int, int] | None:
     """Marker, vCard, then trailing block; a block at the very end that spells out a bare
     closing name further up wins ("Cheers,\n-Ann\n\nP.S. ...\n\nAnn Reyes\nCTO"),
     and so does the sender's contact block above a bare closing name."""
@@ -514,10 +537,11 @@ def _locate(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
         return found
     suffixes = _clean_suffixes(lines)
     trailing = _trailing_block(lines, display, suffixes)
-    if not found and not trailing:
-        return _company_block(lines, suffixes)
+    closing = found or trailing
+    if closing is None:
+        org = _organisation(sender_email)
+        return _company_block(lines, suffixes, org) if org else None
     if not found or not trailing:
-        closing = found or trailing
         return _contact_block_above(lines, closing, display) or closing
     below = trailing[0] >= found[1]
     restated = below and _spells_out(lines[found[0]].lead, lines[trailing[0]].lead)
@@ -525,7 +549,7 @@ def _locate(lines: list[_Line], display: str | None) -> tuple[int, int] | None:
 
 
 def _contact_block_above(
-    lines: list[_Line], closing: tuple[int, int] | None, display: str | None
+    lines: list[_Line], closing: tuple[int, int], display: str | None
 ) -> tuple[int, int] | None:
     """The sender's own contact block written above a bare closing name.
 
@@ -534,21 +558,23 @@ def _contact_block_above(
     so it is their signature, and the closing name only ends the text. A block naming
     anybody else is not the sender's.
     """
-    if closing is None or not display or closing[1] - closing[0] != 1:
-        return None
-    if lines[closing[0]].evidence:
+    if not display or closing[1] - closing[0] != 1:
         return None
     folded = fold(display)
+    words = [word for word in folded.split() if len(word) > 2]
     for i in range(closing[0] - 1, -1, -1):
         line = lines[i]
-        if not line.text or (i > 0 and lines[i - 1].text) or not _may_open(line):
+        if not line.text or len(line.text) > MAX_NAME or (i > 0 and lines[i - 1].text):
             continue
-        if name_score(line.lead, folded) < NAME_MATCH:
+        lead = fold(line.lead)
+        if not any(word in lead for word in words):
+            continue  # shares no word with the sender's name: the fuzzy match is not needed
+        if name_score(line.lead, folded) < NAME_MATCH or not _may_open(line):
             continue
         end = _block_end(lines, i)
         reach = sum(has_phone(x.text) or has_email(x.text) for x in lines[i:end])
         if end < closing[0] and reach >= 2 and _plausible(lines, i, end, strict=True):
-            return i, end
+            return None if lines[closing[0]].evidence else (i, end)
     return None
 
 
@@ -560,7 +586,7 @@ def find_signature(
         return None
     lines = _tail(new_text or "")
     display = clean_display_name(sender_name or "", sender_email or "")
-    found = _locate(lines, display)
+    found = _locate(lines, display, sender_email or "")
     if not found:
         return None
     start, end = _restated(lines, *found)

@@ -249,6 +249,15 @@ def test_organisation_signature_without_a_person() -> None:
     assert fields.phones == (Phone("+13125550114", "work"), Phone("+13125550115", "fax"))
 
 
+def test_another_companys_block_is_not_the_senders_signature() -> None:
+    text = (
+        "Hi Tom,\n\nPlease order the spare valves from this supplier from now on.\n\n"
+        "Corbel Hydraulics, Inc.\nPh: (312) 555-0160\nEmail: orders@corbel-hydraulics.example"
+    )
+    assert _sig(text, "", "r.okafor@northgate-settle.com") is None
+    assert _sig(text, "", "r.okafor@gmail.com") is None
+
+
 def test_a_long_record_naming_a_company_is_no_signature() -> None:
     rows = [f"FIELD_{n} = value {n}" for n in range(6)]
     text = "Request logged.\n\n" + "\n".join(
