@@ -37,19 +37,32 @@ def message_resource(stored: StoredMessage, fmt: str,
                      metadata_headers: list[str]) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "id": stored.id, "threadId": stored.thread_id, "labelIds": list(stored.labels),
-        "snippet": snippet(stored.parsed), "sizeEstimate": len(stored.raw),
-        "historyId": str(stored.history_id), "internalDate": str(stored.internal_date)}
+        "sizeEstimate": len(stored.raw), "historyId": str(stored.history_id),
+        "internalDate": str(stored.internal_date)}
+    if ("snippet",) not in stored.renderings:
+        stored.renderings[("snippet",)] = {"snippet": snippet(stored.parsed)}
+    resource.update(stored.renderings[("snippet",)])
+    key = (fmt, *sorted(name.lower() for name in metadata_headers))
+    if key not in stored.renderings:
+        stored.renderings[key] = _rendering(stored, fmt, metadata_headers)
+    resource.update(stored.renderings[key])
+    return resource
+
+
+def _rendering(stored: StoredMessage, fmt: str, metadata_headers: list[str]
+               ) -> dict[str, Any]:
+    """The format's own members: ``raw``, or the ``payload`` tree."""
     if fmt == "raw":
-        resource["raw"] = b64url(stored.raw)
-    elif fmt == "metadata":
+        return {"raw": b64url(stored.raw)}
+    if fmt == "metadata":
         wanted = {name.lower() for name in metadata_headers}
-        resource["payload"] = {
+        return {"payload": {
             "mimeType": stored.parsed.get_content_type(),
             "headers": [h for h in headers(stored.parsed)
-                        if not wanted or h["name"].lower() in wanted]}
-    elif fmt == "full":
-        resource["payload"] = part_resource(stored.parsed, "", stored.id)
-    return resource
+                        if not wanted or h["name"].lower() in wanted]}}
+    if fmt == "full":
+        return {"payload": part_resource(stored.parsed, "", stored.id)}
+    return {}
 
 
 def part_resource(part: Message, part_id: str, message_id: str) -> dict[str, Any]:
