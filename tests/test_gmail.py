@@ -24,6 +24,7 @@ from syncd.db.session import session_scope
 from syncd.errors import CursorExpired
 from syncd.runner import RunResult, run_source
 from tests.fake_google import FakeGoogle
+from tests.fakes.gmail_api import GmailApi
 from tests.mailfactory import mail
 from tests.test_fake_google import loopback_only  # noqa: F401  (autouse: loopback only)
 
@@ -274,3 +275,24 @@ def test_history_pages_move_the_cursor_page_by_page(app: Any, google: FakeGoogle
     assert ids == sorted(ids) and ids[-1] == box.history_id
     assert google.count(HISTORY) == 2 and google.batches == [50, 50, 30]
     assert sync(app).stats.new_interactions == 130
+
+
+def test_a_message_deleted_between_listing_and_reading_is_skipped(
+        app: Any, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user deletes a message right after Gmail listed it: its batch part answers
+    404, and the rest of the batch is captured."""
+    box = google.mailbox(ALICE)
+    for n in range(3):
+        box.add(customer(n))
+    listing = GmailApi.messages_list
+
+    def list_then_delete(self: GmailApi, mailbox: Any, call: Any) -> dict[str, Any]:
+        answer = listing(self, mailbox, call)
+        mailbox.delete(answer["messages"][0]["id"])  # gone before it is read
+        return answer
+
+    monkeypatch.setattr(GmailApi, "messages_list", list_then_delete)
+    result = sync(app)
+    assert result.status == "ok", result.error
+    assert google.count(GET, status=404) == 1
+    assert len(captured(app)) == 2 and result.stats.quarantined == 0
