@@ -117,6 +117,12 @@ class Logging(Strict):
     format: Literal["human", "json"] = "human"
 
 
+class Metrics(Strict):
+    listen: str | None = Field(None, pattern=r"^[^:\s]+:[0-9]{1,5}$", description=(
+        "HOST:PORT where `syncd run` serves /metrics (Prometheus) and /health; off when "
+        "unset. Keep it on 127.0.0.1 unless a scraper elsewhere needs it"))
+
+
 class Secrets(Strict):
     key_file: ConfigPath = Field(Path("syncd.key"), validate_default=True, description=(
         "the Fernet key that encrypts stored sign-ins, used when $SYNCD_SECRET_KEY is "
@@ -132,6 +138,9 @@ class SourceCommon(Strict):
         "the mailbox owner's addresses: mail from them is outbound"))
     every: Duration = Field(timedelta(minutes=5), description="how often the daemon syncs it")
     backfill: Duration | None = Field(None, description="how far back a first sync reaches")
+    lag_alert: Duration | None = Field(None, description=(
+        "/health turns unhealthy when the newest captured item is older than this "
+        "(for a mailbox that is never quiet that long)"))
     capture: CaptureOverride = CaptureOverride()
 
     @field_validator("owner", mode="before")
@@ -153,6 +162,7 @@ class ConfigBase(Strict):
     capture: CapturePolicy = CapturePolicy()
     lists: Lists = Lists()
     logging: Logging = Logging()
+    metrics: Metrics = Metrics()
     secrets: Secrets = Field({}, validate_default=True)  # validated: key_file resolves
     sources: tuple[SourceCommon, ...] = ()
 

@@ -72,6 +72,7 @@ class Daemon:
         self.install_signals()
         self._schedule()
         self.scheduler.start()
+        server = self._serve_metrics()
         log.info("syncd running %d source(s)", len(self.app.config.sources))
         while not self.stopping.wait(WAKE_SECONDS):
             if self.reload_asked.is_set():
@@ -79,7 +80,23 @@ class Daemon:
                 self.reload()
         log.info("stopping: each running sync ends after its current batch")
         self.scheduler.shutdown(wait=True)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
         log.info("stopped")
+
+    def _serve_metrics(self) -> Any:
+        """/metrics and /health, when ``metrics.listen`` asks for them; they follow a
+        reloaded configuration."""
+        listen = self.app.config.metrics.listen
+        if listen is None:
+            return None
+        from syncd.metrics import application, serve, status_reader
+
+        app = application(status_reader(self.app.sessions),  # the engine outlives reloads
+                          lambda: self.app.config.sources)
+        log.info("serving /metrics and /health on %s", listen)
+        return serve(listen, app)
 
     def install_signals(self) -> None:
         """Stop and reload by signal; installed before anything slow, so an early

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,13 @@ import yaml
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from syncd.config import SourceCommon
 from syncd.daemon import BACKOFF_CAP, Daemon, backoff
 from syncd.db.models import Interaction, Source, SyncRun
 from syncd.db.session import session_scope
+from syncd.metrics import problems
 from syncd.store.credentials import save_token
+from tests.dovecot import free_port
 from tests.mailfactory import mail, put_maildir
 
 ALICE = "alice@acme-robotics.com"
@@ -215,3 +220,69 @@ def test_resync_waits_for_a_daemon_that_holds_the_source(make_app: Any,
     assert "otherhost:4242 is syncing it; waiting" in waited.stdout
     with session_scope(app.sessions) as session:
         assert session.execute(select(func.count()).select_from(Interaction)).scalar() == 3
+
+
+def test_metrics_and_health_follow_the_sources(
+        tmp_path: Path, db_url: str, daemons: list[subprocess.Popen[str]]) -> None:
+    deliver(tmp_path / "mail", 5)
+    port = free_port()
+    config = write_config(tmp_path / "syncd.yaml", db_url, [
+        maildir("inbox", tmp_path / "mail") | {"lag_alert": "1d"},
+        maildir("gone", tmp_path / "missing")])
+    text_ = config.read_text() + f"metrics: {{listen: '127.0.0.1:{port}'}}\n"
+    config.write_text(text_, encoding="utf-8")
+    daemon = start_daemon(config)
+    daemons.append(daemon)
+    base = f"http://127.0.0.1:{port}"
+
+    def scrape(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=5) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def scraped() -> bool:
+        with contextlib.suppress(OSError):
+            return 'syncd_source_items_total{source="inbox"} 5.0' in scrape("/metrics")[1]
+        return False
+
+    wait_for(scraped, what="the inbox in /metrics")
+    metrics = scrape("/metrics")[1]
+    assert 'syncd_source_up{kind="maildir",source="gone"} 0.0' in metrics
+    assert 'syncd_source_failures_in_a_row{source="gone"} 1.0' in metrics
+    for age, unhealthy in ((timedelta(hours=1), {"gone"}),
+                           (timedelta(days=3), {"gone", "inbox"})):
+        with session_scope_for(db_url) as session:  # the newest mail this old
+            session.execute(update(Source).where(Source.name == "inbox").values(
+                newest_item_at=datetime.now(UTC) - age))
+        status, body = scrape("/health")
+        assert status == 503 and set(json.loads(body)["problems"]) == unhealthy
+    problems = json.loads(scrape("/health")[1])["problems"]
+    assert "newest item is 3 days" in problems["inbox"]
+    daemon.send_signal(signal.SIGTERM)
+    daemon.communicate(timeout=STOP_SECONDS + 5)
+
+
+def session_scope_for(db_url: str) -> Any:
+    from sqlalchemy.orm import sessionmaker
+
+    return session_scope(sessionmaker(create_engine(db_url)))
+
+
+def test_health_rules() -> None:
+    now = datetime.now(UTC)
+    config = SourceCommon(name="x", kind="maildir", every=timedelta(minutes=5),
+                          lag_alert=timedelta(days=2))
+
+    def row(**values: Any) -> dict[str, Any]:
+        return {"name": "x", "state": "ok", "last_success_at": now, "newest_item_at": now,
+                "last_error_at": None, "last_error": None} | values
+
+    assert problems([row()], [config], now) == {}
+    assert problems([], [config], now) == {}  # never tried yet
+    assert "no successful sync" in problems(
+        [row(last_success_at=now - timedelta(hours=1))], [config], now)["x"]
+    assert problems([row(state="needs_auth")], [config], now) == {"x": "needs a sign-in"}
+    assert "lag_alert" in problems([row(newest_item_at=now - timedelta(days=3))],
+                                   [config], now)["x"]
