@@ -170,6 +170,13 @@ class Connector(abc.ABC):
     """True when ``pull`` touches no state outside itself (files only, no token store,
     no database), so the runner may run it in a second process."""
 
+    def forkable(self, *, backfill: bool) -> bool:
+        """Whether the runner may run this pull in a second process. A remote source
+        whose access token lives in this process says yes for a first or full sync
+        only: there the second core pays, and later runs keep reusing the token held
+        here (a token a child fetched would die with it)."""
+        return self.shares_nothing
+
     def __init__(self, name: str, settings: BaseModel, token: str | None = None, *,
                  bodies: bool = True) -> None:
         self.name = name

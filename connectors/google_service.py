@@ -54,6 +54,12 @@ class GoogleConnector(Connector):
         self.http: AuthorizedHttp | None = None
         """The authorized transport of the last client built (batch requests use it)."""
 
+    def forkable(self, *, backfill: bool) -> bool:
+        """A backfill may run in a second process when no stored sign-in is refreshed
+        (a service account or an app-only sign-in): the child's refreshed sign-in
+        could not be stored."""
+        return backfill and not self.needs_token(self.settings)
+
     @classmethod
     def needs_token(cls, settings: BaseModel) -> bool:
         """``auth: {type: oauth}`` reads the refresh token ``syncd auth`` stored."""

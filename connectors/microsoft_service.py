@@ -62,6 +62,12 @@ class MicrosoftConnector(Connector):
     _token: MicrosoftToken | None = None
     _graph: GraphClient | None = None
 
+    def forkable(self, *, backfill: bool) -> bool:
+        """A backfill may run in a second process when no stored sign-in is refreshed
+        (a service account or an app-only sign-in): the child's refreshed sign-in
+        could not be stored."""
+        return backfill and not self.needs_token(self.settings)
+
     @classmethod
     def needs_token(cls, settings: BaseModel) -> bool:
         """``auth: {type: device_code}`` reads the token cache ``syncd auth`` stored."""

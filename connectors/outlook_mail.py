@@ -19,8 +19,10 @@ and Graph is one; ``conversationId`` is the thread hint; the copy is named
 ``graph:<id>`` (Graph's id changes when a message moves: the old id comes back as
 ``@removed``, a :class:`Deletion` of that copy, and the new one as a new copy of the
 same interaction). Drafts are skipped, and so are change notices that carry no
-message (a read flag set, a category added). An expired delta link (410,
-``syncStateNotFound``) is :class:`CursorExpired`: every folder is read again.
+message (a read flag set, a category added); a message with no sender, recipient or
+Message-ID is quarantined, as the file connectors quarantine such a file. An expired
+delta link (410, ``syncStateNotFound``) is :class:`CursorExpired`: every folder is
+read again.
 """
 
 from __future__ import annotations
@@ -120,8 +122,13 @@ def _item(entry: dict[str, Any], folder: str) -> Item | None:
     external_id = f"graph:{entry.get('id', '')}"
     if "@removed" in entry:
         return Deletion(external_id)
-    if entry.get("isDraft") or not (entry.get("from") or entry.get("internetMessageId")):
+    if entry.get("isDraft") or not ({"receivedDateTime", "internetMessageId"} & entry.keys()):
         return None  # a draft, or a change notice with no message in it
+    if not any(entry.get(name) for name in ("from", "sender", "toRecipients", "ccRecipients",
+                                            "internetMessageId")):
+        return BadItem(external_id, "Graph sent a message with no sender, no recipient and "
+                       "no Message-ID", json.dumps(entry, ensure_ascii=False).encode()[:65536],
+                       "json")
     try:
         return _message(external_id, entry, folder)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

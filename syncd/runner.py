@@ -137,7 +137,7 @@ def _token(job: _Job) -> str | None:
 
 def _pull(job: _Job, connector: Connector, context: Context) -> None:
     cursor = None if job.result.full else _cursor(job.app, job.source_id)
-    split = connector.shares_nothing and can_fork()
+    split = connector.forkable(backfill=cursor is None) and can_fork()
     since = job.since
     if since is None and cursor is None and job.source.backfill is not None:
         since = _now() - job.source.backfill  # a first or full sync reaches this far back

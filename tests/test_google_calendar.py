@@ -300,6 +300,7 @@ def test_429_then_success_and_a_5xx_storm_keeps_the_cursor(
     slept: list[float] = []
     monkeypatch.setattr(retry, "sleep", slept.append)
     calendar = google.calendar(ALICE)
+    sync(app)  # the first sync; the throttled one is an increment, run in this process
     calendar.put(meeting(NOW, DANA, summary="First"))
     google.fail_next(1, 429, endpoint=LIST, retry_after="7")
     sync(app)

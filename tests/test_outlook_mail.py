@@ -161,6 +161,7 @@ def test_throttling_is_waited_out(app: Any, ms: FakeMicrosoft,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
     monkeypatch.setattr(retry, "sleep", slept.append)
+    sync(app)  # the first sync; the throttled one is an increment, run in this process
     ms.mailbox(ALICE).add(quote(1))
     ms.fail_next(2, 429, retry_after="2.5", endpoint="mail.delta")
     sync(app)
@@ -283,3 +284,11 @@ def test_an_app_only_source_needs_a_mailbox(make_app: Any, ms: FakeMicrosoft,
     del settings["mailbox"]
     with pytest.raises(ConfigError, match="needs `mailbox:`"):
         make_app([settings])
+
+
+def test_a_message_with_no_sender_or_recipient_is_quarantined(app: Any,
+                                                              ms: FakeMicrosoft) -> None:
+    ms.mailbox(ALICE).add(b"Subject: nothing else\r\n\r\nJust text.\r\n")
+    ms.mailbox(ALICE).add(quote(1))
+    result = sync(app)
+    assert result.stats.quarantined == 1 and list(captured(app)) == ["q1@customer.example"]

@@ -37,6 +37,12 @@ from syncd.errors import AuthRequired, SourceUnusable, Transient
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 AUTHORITY = "https://login.microsoftonline.com"
+_HTTP_CACHE: dict[Any, Any] = {}
+"""MSAL's HTTP cache (tenant discovery, kept for a day), shared by every MSAL app this
+process makes: a daemon's run of a source need not discover the tenant again."""
+_APP_TOKENS: dict[tuple[str, str, str], msal.SerializableTokenCache] = {}
+"""App-only tokens per authority, tenant and client, for the life of the process: the
+daemon's next run reuses the token, so an unchanged mailbox costs one request."""
 
 
 class _Auth(BaseModel):
@@ -126,6 +132,9 @@ class MicrosoftToken:
             self.cache.deserialize(token)
             self.scopes = scopes(endpoints, wanted)
         else:
+            self.cache = _APP_TOKENS.setdefault(
+                (endpoints.authority, auth.tenant, auth.client_id),
+                msal.SerializableTokenCache())
             self.scopes = [f"{endpoints.resource}/.default"]
         self.app = _application(auth, endpoints, http, self.cache)
 
@@ -168,7 +177,7 @@ def _application(auth: DeviceCodeAuth | ClientSecretAuth | ClientCertificateAuth
     authority = f"{endpoints.authority}/{auth.tenant}"
     common: dict[str, Any] = {"authority": authority, "http_client": http,
                               "instance_discovery": _known_cloud(endpoints.authority),
-                              "token_cache": cache}
+                              "token_cache": cache, "http_cache": _HTTP_CACHE}
     try:
         if isinstance(auth, DeviceCodeAuth):
             return msal.PublicClientApplication(auth.client_id, **common)
