@@ -170,6 +170,11 @@ class Connector(abc.ABC):
     """True when ``pull`` touches no state outside itself (files only, no token store,
     no database), so the runner may run it in a second process."""
 
+    def prepare(self) -> None:  # noqa: B027  (an optional hook: most have nothing to do)
+        """Called in this process before a pull runs in a second one: what the child
+        should inherit rather than fetch for itself (an access token this process
+        keeps for its later runs) is fetched here."""
+
     def forkable(self, *, backfill: bool) -> bool:
         """Whether the runner may run this pull in a second process. A remote source
         whose access token lives in this process says yes for a first or full sync

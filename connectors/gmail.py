@@ -37,9 +37,11 @@ into items by :mod:`connectors.gmail_message`:
 
 A message deleted between listing and fetching (a 404 part) is skipped.
 
-Every request first spends its quota units (:data:`UNITS`) from the source's
-:class:`~connectors.quota.QuotaLimiter`. For ``auth: oauth`` the access token
-google-auth refreshed is handed back in :attr:`token` for the runner to store.
+A backfill reads the next page while the runner writes this one (a worker thread:
+the wait for Google overlaps syncd's work). Every request first spends its quota
+units (:data:`UNITS`) from the source's :class:`~connectors.quota.QuotaLimiter`.
+For ``auth: oauth`` the access token google-auth refreshed is handed back in
+:attr:`token` for the runner to store.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from connectors.google_api import execute, translate, translate_transport
 from connectors.google_service import GoogleConnector, GoogleSettings
 from connectors.quota import QuotaLimiter
 from connectors.retry import Retryable, with_retries
+from syncd.prefetch import ahead
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
@@ -115,10 +118,10 @@ class GmailConnector(GoogleConnector):
             start = str(self._call(service.users().getProfile(userId="me"),
                                    "getProfile")["historyId"])
             after = None if since is None else int(since.timestamp())
-            yield from self._backfill(service, start, after, None)
+            yield from ahead(self._backfill(service, start, after, None))
         elif state.get("page_token"):
-            yield from self._backfill(service, str(state["history_id"]),
-                                      state.get("after"), str(state["page_token"]))
+            yield from ahead(self._backfill(service, str(state["history_id"]),
+                                            state.get("after"), str(state["page_token"])))
         else:
             yield from self._incremental(service, str(state["history_id"]))
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import httplib2
 from google.auth.credentials import Credentials
+from google.auth.exceptions import RefreshError, TransportError
 from google_auth_httplib2 import AuthorizedHttp, Request
 from googleapiclient.discovery import build
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,8 @@ from connectors.auth.google import (
     token_to_keep,
 )
 from connectors.base import Connector
+from connectors.google_api import translate_transport
+from syncd.errors import SourceError, Transient
 
 
 class GoogleSettings(BaseModel):
@@ -91,8 +94,21 @@ class GoogleConnector(Connector):
         return build(name, version, http=self.http, static_discovery=True,
                      client_options={"api_endpoint": endpoint} if endpoint else None)
 
+    def prepare(self) -> None:
+        """An access token before a backfill forks, so the child inherits it and this
+        process (the daemon) keeps a valid one for its next runs."""
+        self._service()
+        if self._creds is not None and not self._creds.valid:
+            self._renew()
+
     def _renew(self) -> None:
-        """A new access token now (Google refused the one held, e.g. revoked early)."""
-        if self._creds is not None:
+        """A new access token now (none yet, or Google refused the one held)."""
+        if self._creds is None:
+            return
+        try:
             self._creds.refresh(  # type: ignore[no-untyped-call]
                 Request(httplib2.Http(timeout=self.settings.timeout)))
+        except (RefreshError, TransportError, httplib2.HttpLib2Error, OSError) as exc:
+            problem = translate_transport(exc, f"{self.name}: sign-in")
+            raise problem if isinstance(problem, SourceError) else \
+                Transient(str(problem)) from exc

@@ -108,6 +108,11 @@ class MicrosoftConnector(Connector):
                                       timeout=self.settings.timeout, source=self.name)
         return self._graph
 
+    def prepare(self) -> None:
+        """An access token before a backfill forks, so the child inherits it and this
+        process keeps it for its next runs."""
+        self.graph().token.access_token()
+
     def close(self) -> None:
         """Hand a refreshed sign-in to the runner to store."""
         if self._token is not None:

@@ -20,6 +20,7 @@ external participant at all, is skipped whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -53,6 +54,9 @@ class Context:
     internal_domains: frozenset[str]
     policy: CapturePolicy
     lists: DomainLists
+    forgotten: Callable[[str], bool] = field(default=lambda email: False, compare=False,
+                                             repr=False)
+    """Whether ``syncd forget`` erased the address (see :mod:`syncd.forgetting`)."""
     _internal: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_internal(self, address: str) -> bool:

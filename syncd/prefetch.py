@@ -1,4 +1,8 @@
-"""Running a batch producer in a second process, so reading and writing overlap.
+"""Running a batch producer ahead of its consumer, so reading and writing overlap.
+
+Two ways: :func:`produce_in_child` (a second process, for producers that share
+nothing with this one) and :func:`ahead` (a thread, for a remote source's pages).
+
 
 Reading, parsing and planning a message is pure CPU work; writing it is mostly
 database work. On a machine with two or more cores the producer runs in a forked
@@ -13,6 +17,7 @@ not a connector that writes refreshed tokens to the database).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -20,6 +25,7 @@ import pickle
 import queue
 import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -27,6 +33,33 @@ AHEAD = 4
 POLL_SECONDS = 1.0
 EXIT_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
+
+
+_END = object()
+
+
+def ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items of ``items``, each made in a worker thread while the caller works on
+    the one before: the wait for the server's next page overlaps the work on this
+    one. The generator only ever runs in the worker, one step at a time; closing
+    this one closes it there."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="syncd-ahead") as worker:
+        pending = worker.submit(next, items, _END)
+        try:
+            while (item := pending.result()) is not _END:
+                pending = worker.submit(next, items, _END)
+                yield item  # type: ignore[misc]
+        finally:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                pending.result()  # a step under way ends before the generator closes
+            worker.submit(_close, items).result()
+
+
+def _close(items: Iterator[Any]) -> None:
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
 
 
 def can_fork() -> bool:

@@ -24,8 +24,10 @@ from syncd.app import App
 from syncd.db.models import Quarantine, Source
 from syncd.db.session import session_scope
 from syncd.errors import BadItemError
+from syncd.forgetting import without_forgotten
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message
+from syncd.store.forget import told_what_is_forgotten
 from syncd.store.write import KEEP_CURSOR, write_batch
 
 
@@ -49,7 +51,8 @@ def _retry_one(app: App, quarantine_id: int) -> Retried:
         source_name = session.execute(select(Source.name).where(
             Source.id == row.source_id)).scalar_one()
         try:
-            context = app.context(app.config.source(source_name))
+            context = told_what_is_forgotten(
+                session, app.context(app.config.source(source_name)))
         except KeyError:
             return Retried(quarantine_id, False,
                            f"source {source_name} is no longer configured")
@@ -75,11 +78,13 @@ def _plan(row: Quarantine, context: Context, source_name: str) -> InteractionPla
         if not row.raw:
             raise ValueError("nothing was kept of it; a full resync of the source reads "
                              "it again")
-        return plan_message(parse_message(row.raw, external_id=row.external_id), context)
+        return without_forgotten(
+            plan_message(parse_message(row.raw, external_id=row.external_id), context),
+            context)
     if row.raw_format == "item":
         item = item_json.loads(row.raw)
-        if isinstance(item, RawMessage):
-            return plan_message(item, context)
-        return plan_event(item, context)
+        plan = plan_message(item, context) if isinstance(item, RawMessage) \
+            else plan_event(item, context)
+        return without_forgotten(plan, context)
     raise ValueError(f"kept as {row.raw_format}, which only the connector reads: run "
                      f"`syncd resync {source_name} --full`")

@@ -27,11 +27,13 @@ from syncd.config import SourceCommon
 from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
+from syncd.forgetting import without_forgotten
 from syncd.leases import extend_lease, lease_holder, take_lease
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
 from syncd.prefetch import can_fork, produce_in_child
 from syncd.store.credentials import save_token, stored_secret
+from syncd.store.forget import told_what_is_forgotten
 from syncd.store.upsert import insert_ignore
 from syncd.store.write import BatchStats, write_batch
 
@@ -106,7 +108,7 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
 def _sync(job: _Job) -> None:
     cls = connector_class(job.source.kind)
     token = _token(job) if cls.needs_token(job.source) else None
-    context = job.app.context(job.source)
+    context = _with_forgotten(job.app, job.app.context(job.source))
     connector = cls(job.source.name, job.source, token, bodies=shows_text(context.policy))
     try:
         try:
@@ -128,6 +130,12 @@ def _save_token(job: _Job, token: str) -> None:
         save_token(session, job.app.cipher, job.source.name, token)
 
 
+def _with_forgotten(app: App, context: Context) -> Context:
+    """The context, told which addresses ``syncd forget`` erased."""
+    with session_scope(app.sessions) as session:
+        return told_what_is_forgotten(session, context)
+
+
 def _token(job: _Job) -> str | None:
     """The source's stored sign-in, decrypted (the key is read only when one exists)."""
     with session_scope(job.app.sessions) as session:
@@ -138,6 +146,8 @@ def _token(job: _Job) -> str | None:
 def _pull(job: _Job, connector: Connector, context: Context) -> None:
     cursor = None if job.result.full else _cursor(job.app, job.source_id)
     split = connector.forkable(backfill=cursor is None) and can_fork()
+    if split:
+        connector.prepare()
     since = job.since
     if since is None and cursor is None and job.source.backfill is not None:
         since = _now() - job.source.backfill  # a first or full sync reaches this far back
@@ -183,8 +193,9 @@ def plan_batch(batch: Batch, context: Context) -> PlannedBatch:
     for item in batch.items:
         if isinstance(item, RawMessage | RawEvent):
             try:
-                plans.append(plan_message(item, context) if isinstance(item, RawMessage)
-                             else plan_event(item, context))
+                plan = plan_message(item, context) if isinstance(item, RawMessage) \
+                    else plan_event(item, context)
+                plans.append(without_forgotten(plan, context))
             except Exception as exc:  # one item must never stop the batch
                 bad.append(BadItem(item.external_id, _pipeline_failure(exc),
                                    item_json.dumps(item), "item"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -190,3 +191,38 @@ def export(
     count = in_session(dump)
     if output is not None:
         console.print(f"wrote {count} {kind.value} to {output}")
+
+
+@app.command()
+def forget(
+    target: Annotated[str, typer.Argument(help="an address (a person) or a domain (a company)")],
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Erase a person or a company from the CRM, and never capture them again.
+
+    Their contact (all its addresses), observations, participations and every
+    interaction left with no other external participant are deleted; a suppression
+    (a digest, not the address) keeps every later sync and resync from bringing
+    them back."""
+    from datetime import UTC, datetime
+
+    from syncd.store.forget import forget as erase
+
+    if not yes:
+        if not sys.stdin.isatty():
+            console.print("forget erases for good: with no one to confirm, add --yes")
+            raise typer.Exit(1)
+        if not typer.confirm(f"Erase {target} from the CRM for good?"):
+            raise typer.Exit(1)
+    app_ = state.open()
+    try:
+        app_.upgrade()
+        with session_scope(app_.sessions) as session:
+            erased = erase(session, target, app_.config.team.internal_domains,
+                           datetime.now(UTC))
+    finally:
+        app_.close()
+    console.print(f"forgot {target}: {erased.addresses} address(es), {erased.contacts} "
+                  f"contact(s), {erased.accounts} account(s), {erased.interactions} "
+                  "interaction(s) erased; later syncs will not capture them again",
+                  highlight=False)

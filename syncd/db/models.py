@@ -285,3 +285,15 @@ class Credential(Base):
     source: Mapped[str] = mapped_column(String(63), primary_key=True)
     secret: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime]
+
+
+class Suppression(Base):
+    """An address or domain that ``syncd forget`` erased and no sync may bring back.
+
+    Only a SHA-256 digest of ``email:ADDRESS`` or ``domain:DOMAIN`` is kept, so the
+    list of forgotten people is not itself a list of their addresses."""
+
+    __tablename__ = "suppressions"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
