@@ -27,6 +27,7 @@ import yaml
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from connectors import retry
 from syncd.config import SourceCommon
 from syncd.daemon import BACKOFF_CAP, Daemon, backoff
 from syncd.db.models import Interaction, Source, SyncRun
@@ -165,6 +166,7 @@ def test_a_failing_source_backs_off_and_others_carry_on(make_app: Any, tmp_path:
 def test_a_source_that_needs_sign_in_waits_for_it(make_app: Any, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNCD_SECRET_KEY", "Ew6Ftq8I7CyCaUrXzwcLRh2Ddma8H8H2FUbZv7Lz7Sk=")
+    monkeypatch.setattr(retry, "sleep", lambda seconds: None)  # the dead port's backoff
     secrets = tmp_path / "client.json"
     secrets.write_text(json.dumps({"installed": {
         "client_id": "c", "client_secret": "s", "auth_uri": "http://127.0.0.1:9/auth",
