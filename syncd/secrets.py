@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from syncd.errors import ConfigError
 
@@ -23,12 +23,13 @@ ENV = "SYNCD_SECRET_KEY"
 
 
 class Cipher:
-    """Encrypts and decrypts text with one Fernet key; ``where`` names its origin."""
+    """Encrypts with the first of its Fernet keys and decrypts with any of them (a key
+    file holds two while ``syncd secrets rotate`` runs); ``where`` names their origin."""
 
-    def __init__(self, key: bytes, where: str) -> None:
+    def __init__(self, keys: bytes, where: str) -> None:
         self.where = where
         try:
-            self._fernet = Fernet(key)
+            self._fernet = MultiFernet([Fernet(key) for key in keys.split()])
         except ValueError:
             raise ConfigError([f"{where}: not a Fernet key (32 url-safe base64-encoded "
                                "bytes; `syncd init` makes one)"]) from None
@@ -58,6 +59,22 @@ def load_cipher(key_file: Path, env: Mapping[str, str] = os.environ) -> Cipher:
         raise ConfigError([f"cannot read the secret key file {key_file}: "
                            f"{exc.strerror}"]) from None
     return Cipher(key, str(key_file))
+
+
+def write_key_file(path: Path, keys: list[bytes]) -> None:
+    """Replace ``path`` with ``keys`` (one a line), atomically and mode 0600 from the
+    start: the file is never readable by others, nor ever half written."""
+    temporary = path.with_name(path.name + ".new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(b"".join(key + b"\n" for key in keys))
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+
+
+def new_key() -> bytes:
+    return Fernet.generate_key()
 
 
 def create_key_file(path: Path) -> bool:

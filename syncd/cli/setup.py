@@ -102,3 +102,37 @@ def doctor() -> None:
     console.print(listing)
     if not all(f.ok for f in findings):
         raise typer.Exit(1)
+
+
+secrets_app = typer.Typer(help="The key that encrypts stored sign-ins.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Encrypt every stored sign-in with a new key, and replace the key file.
+
+    Crash-safe: the key file first holds the new key and the old one (either
+    decrypts), the sign-ins are re-encrypted in one transaction, then the file keeps
+    the new key only. Neither key is ever printed."""
+    from syncd.db.session import session_scope
+    from syncd.secrets import ENV, Cipher, new_key, write_key_file
+    from syncd.store.credentials import rotate
+
+    app_ = state.open()
+    try:
+        if os.environ.get(ENV):
+            console.print(f"the key comes from ${ENV}: rotate it where that variable is "
+                          "set (syncd cannot rewrite the environment)")
+            raise typer.Exit(2)
+        key_file = app_.config.secrets.key_file
+        old = app_.cipher
+        fresh = new_key()
+        write_key_file(key_file, [fresh, *key_file.read_bytes().split()])
+        app_.upgrade()
+        with session_scope(app_.sessions) as session:
+            count = rotate(session, old, Cipher(fresh, str(key_file)))
+        write_key_file(key_file, [fresh])
+    finally:
+        app_.close()
+    console.print(f"re-encrypted {count} stored sign-in(s) with a new key in {key_file}")

@@ -37,3 +37,13 @@ def load_token(session: Session, cipher: Cipher, source: str) -> str | None:
     """``source``'s token JSON, decrypted; None when it never signed in."""
     secret = stored_secret(session, source)
     return None if secret is None else cipher.decrypt(secret)
+
+
+def rotate(session: Session, old: Cipher, new: Cipher) -> int:
+    """Every stored sign-in decrypted with ``old`` and encrypted again with ``new``, in
+    the caller's transaction; returns how many."""
+    rows = session.execute(select(Credential)).scalars().all()
+    now = datetime.now(UTC)
+    for row in rows:
+        row.secret, row.updated_at = new.encrypt(old.decrypt(row.secret)), now
+    return len(rows)
