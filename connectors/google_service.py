@@ -10,6 +10,7 @@ from it instead of asking the token endpoint again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -55,7 +56,8 @@ class GoogleConnector(Connector):
         super().__init__(name, settings, token, bodies=bodies)
         self._creds: Credentials | None = None
         self.http: AuthorizedHttp | None = None
-        """The authorized transport of the last client built (batch requests use it)."""
+        """The authorized transport of the last client built."""
+        self._local = threading.local()
 
     def forkable(self, *, backfill: bool) -> bool:
         """A backfill may run in a second process when no stored sign-in is refreshed
@@ -93,6 +95,17 @@ class GoogleConnector(Connector):
         name, version = self.api
         return build(name, version, http=self.http, static_discovery=True,
                      client_options={"api_endpoint": endpoint} if endpoint else None)
+
+    def thread_http(self) -> AuthorizedHttp:
+        """An authorized transport for the calling thread (httplib2's are not shared
+        between threads), on the connector's credentials."""
+        http: AuthorizedHttp | None = getattr(self._local, "http", None)
+        if http is None:
+            self._service()  # the credentials, made once
+            http = AuthorizedHttp(self._creds,
+                                  http=httplib2.Http(timeout=self.settings.timeout))
+            self._local.http = http
+        return http
 
     def prepare(self) -> None:
         """An access token before a backfill forks, so the child inherits it and this

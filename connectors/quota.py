@@ -22,6 +22,7 @@ retried with backoff (:mod:`connectors.google_api`).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -41,16 +42,19 @@ class QuotaLimiter:
         self.waited = 0.0
         self._tokens = self.burst
         self._last = clock()
+        self._lock = threading.Lock()
 
     def spend(self, units: int) -> None:
-        """Take ``units``; sleep first when the bucket cannot cover them."""
-        self._refill()
-        self._tokens -= units
-        self.spent += units
-        if self._tokens < 0:
-            wait = -self._tokens / self.rate
-            self.waited += wait
-            sleep(wait)
+        """Take ``units``; sleep first when the bucket cannot cover them. Threads
+        spending together take turns, the one in debt sleeping while it holds its turn."""
+        with self._lock:
+            self._refill()
+            self._tokens -= units
+            self.spent += units
+            if self._tokens < 0:
+                wait = -self._tokens / self.rate
+                self.waited += wait
+                sleep(wait)
 
     def _refill(self) -> None:
         now = clock()

@@ -82,6 +82,13 @@ Content-Type: text/html; charset=utf-8
 """.replace(b"\n", b"\r\n")
 
 
+
+@pytest.fixture(autouse=True)
+def pages_of_100(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page size these tests count requests by (syncd's own page is larger)."""
+    monkeypatch.setattr("connectors.gmail.PAGE", 100)
+
+
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
     with FakeGoogle() as fake:
