@@ -41,7 +41,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
 import threading
 import time
 import traceback
@@ -49,8 +48,7 @@ import urllib.parse
 import urllib.request
 import webbrowser
 from collections.abc import Callable
-from contextlib import suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -76,7 +74,7 @@ from tests.fakes.google_wire import (
     not_found,
     unauthenticated,
 )
-from tests.fakes.loopback import Loopback
+from tests.fakes.loopback import Loopback, ReplyHandler
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
@@ -355,39 +353,8 @@ def _split(target: str) -> tuple[str, dict[str, list[str]]]:
     return parts.path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive, as httplib2 expects; every answer has a length."""
-
-    protocol_version = "HTTP/1.1"
+class _Handler(ReplyHandler):
     server_version = "ESF"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        fake: FakeGoogle = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        reply = fake.serve(self.command, self.path, headers, body)
-        if reply is None:
-            self.close_connection = True
-            with suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests assert on ``FakeGoogle.calls`` instead."""
 
 
 BROWSER = "fake-google"

@@ -51,7 +51,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
@@ -61,8 +60,7 @@ import urllib.parse
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -81,7 +79,7 @@ from tests.fakes.graph_wire import (
     throttled,
     unauthenticated,
 )
-from tests.fakes.loopback import Loopback
+from tests.fakes.loopback import Loopback, ReplyHandler
 from tests.fakes.ms_identity import Grant, Identity, Tenant, TokenError
 from tests.fakes.ms_tls import make_tls_files, server_context
 
@@ -490,36 +488,5 @@ class _TlsServer(ThreadingHTTPServer):
         """Quiet: refused handshakes and dropped connections are what tests provoke."""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive, as requests' connection pool expects."""
-
-    protocol_version = "HTTP/1.1"
+class _Handler(ReplyHandler):
     server_version = "Microsoft-IIS/10.0"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        fake: FakeMicrosoft = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        reply = fake.serve(self.command, self.path, headers, body)
-        if reply is None:
-            self.close_connection = True
-            with suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests assert on ``FakeMicrosoft.calls`` instead."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import socketserver
 import threading
+from contextlib import suppress
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Self
 
@@ -32,3 +35,40 @@ class Loopback:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+class ReplyHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive, as httplib2's and requests' pools expect: each request
+    goes to ``self.server.fake.serve(method, target, headers, body)``, whose reply
+    (``status``, ``content_type``, ``headers``, ``body``) is sent with its length, and
+    whose None drops the connection unanswered."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        reply = self.server.fake.serve(  # type: ignore[attr-defined]
+            self.command, self.path, headers, body)
+        if reply is None:
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests assert on the fake's call log instead."""
