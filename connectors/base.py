@@ -29,7 +29,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeAlias
 
 from pydantic import BaseModel
@@ -148,6 +148,16 @@ Item: TypeAlias = RawMessage | RawEvent | Deletion | BadItem
 
 
 @dataclass(frozen=True, slots=True)
+class Held:
+    """One item the source holds now, as ``syncd verify`` counts it: ids, no content."""
+
+    external_id: str
+    folder: str | None
+    day: date | None
+    """The UTC day the item is dated, when the source says."""
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """Items to write, then ``next_cursor`` to store in the same transaction."""
 
@@ -230,6 +240,23 @@ class Connector(abc.ABC):
 
         Returns what was found, in a few words; raises :mod:`syncd.errors` source
         errors (AuthRequired, Transient, SourceUnusable) for what is wrong."""
+
+    def holdings(self, since: datetime, until: datetime) -> Iterator[Held]:
+        """Every item the source holds dated in ``[since, until)`` (an undated or
+        undecodable one too), with the external id :meth:`pull` gives it: what ``syncd
+        verify`` compares with the database.
+
+        This default reads everything as a full pull would, which is exact and cheap
+        for local files; a remote kind overrides it with a listing of ids and dates."""
+        for batch in self.pull(None, full=True, since=since):
+            for item in batch.items:
+                if isinstance(item, RawMessage | RawEvent):
+                    when = item.date if isinstance(item, RawMessage) else item.start
+                    if when is None or when < until:
+                        yield Held(item.external_id, getattr(item, "folder", None),
+                                   when.astimezone(UTC).date() if when else None)
+                elif isinstance(item, BadItem):
+                    yield Held(item.external_id, None, None)
 
     def close(self) -> None:  # noqa: B027  (an optional hook: file sources hold nothing)
         """Release connections; called once the runner is done with the source."""

@@ -107,7 +107,7 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
 
 def _sync(job: _Job) -> None:
     cls = connector_class(job.source.kind)
-    token = _token(job) if cls.needs_token(job.source) else None
+    token = stored_token(job.app, job.source.name) if cls.needs_token(job.source) else None
     context = _with_forgotten(job.app, job.app.context(job.source))
     connector = cls(job.source.name, job.source, token, bodies=shows_text(context.policy))
     try:
@@ -136,11 +136,11 @@ def _with_forgotten(app: App, context: Context) -> Context:
         return told_what_is_forgotten(session, context)
 
 
-def _token(job: _Job) -> str | None:
+def stored_token(app: App, source_name: str) -> str | None:
     """The source's stored sign-in, decrypted (the key is read only when one exists)."""
-    with session_scope(job.app.sessions) as session:
-        secret = stored_secret(session, job.source.name)
-    return None if secret is None else job.app.cipher.decrypt(secret)
+    with session_scope(app.sessions) as session:
+        secret = stored_secret(session, source_name)
+    return None if secret is None else app.cipher.decrypt(secret)
 
 
 def _pull(job: _Job, connector: Connector, context: Context) -> None:

@@ -155,6 +155,38 @@ def run(
 
 
 @app.command()
+def verify(
+    source: Annotated[str, typer.Argument(help="the source to check")],
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="from this day (default: 30 days before --until)")] = None,
+    until: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="up to this day (default: the last successful sync)")
+    ] = None,
+) -> None:
+    """Compare what the source holds with what the CRM captured, and name any gap.
+
+    Exits 1 when an item of the source is not accounted for."""
+    from syncd.verify import describe
+    from syncd.verify import verify as compare
+
+    app_ = state.open()
+    try:
+        app_.upgrade()
+        [chosen] = _selected(app_, [source])
+        report = compare(app_, chosen, _utc(since), _utc(until))
+    finally:
+        app_.close()
+    for line in describe(report):
+        console.print(escape(line), highlight=False)
+    if report.missing:
+        raise typer.Exit(1)
+
+
+def _utc(day: datetime | None) -> datetime | None:
+    return day.replace(tzinfo=UTC) if day is not None and day.tzinfo is None else day
+
+
+@app.command()
 def status() -> None:
     """Each source's state, last success, items, lag and last error."""
     app_ = state.open()

@@ -206,6 +206,24 @@ class InteractionSource(Base):
     deleted_at: Mapped[datetime | None]
 
 
+class SourceItem(Base):
+    """An item a source delivered that is not, or no longer, an interaction's link: a
+    message skipped by a rule, a second copy of a message already linked, one erased
+    by ``syncd forget`` or dropped from quarantine.
+
+    With ``interaction_sources`` and ``quarantine`` it accounts for every item the
+    source delivered, so ``syncd verify`` can tell a gap from a decision. Ids only:
+    what the item said is not kept."""
+
+    __tablename__ = "source_items"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    """``skipped:RULE``, ``copy``, ``forgotten`` or ``dropped``."""
+    seen_at: Mapped[datetime]
+
+
 class InteractionParticipant(Base):
     __tablename__ = "interaction_participants"
     __table_args__ = (UniqueConstraint("interaction_id", "email", "role"),)

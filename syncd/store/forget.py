@@ -11,7 +11,7 @@ participant stay, without the forgotten one.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -26,12 +26,14 @@ from syncd.db.models import (
     ContactEmail,
     Interaction,
     InteractionParticipant,
+    InteractionSource,
     Observation,
     SeenAddress,
     Suppression,
 )
 from syncd.forgetting import Forgotten, digest
 from syncd.pipeline import Context
+from syncd.store.items import record_items
 from syncd.store.upsert import chunks, insert_ignore
 
 
@@ -53,7 +55,7 @@ def forget(session: Session, target: str, internal_domains: Collection[str],
         ContactEmail.email.in_(addresses))).scalars())
     addresses |= set(session.execute(select(ContactEmail.email).where(
         ContactEmail.contact_id.in_(contacts))).scalars())
-    interactions = _erase_participations(session, addresses, internal_domains)
+    interactions = _erase_participations(session, addresses, internal_domains, now)
     _erase_contacts(session, contacts)
     session.execute(delete(SeenAddress).where(SeenAddress.email.in_(addresses)))
     accounts = _erase_accounts(session, domain) if domain else 0
@@ -81,7 +83,7 @@ def _addresses_at(session: Session, domain: str) -> set[str]:
 
 
 def _erase_participations(session: Session, addresses: set[str],
-                          internal_domains: Collection[str]) -> int:
+                          internal_domains: Collection[str], now: datetime) -> int:
     """Their participations; then the interactions no external participant is left in."""
     touched: set[int] = set()
     for chunk in chunks(sorted(addresses)):
@@ -93,8 +95,19 @@ def _erase_participations(session: Session, addresses: set[str],
         Contact, Contact.id == ContactEmail.contact_id).where(Contact.is_internal)).scalars())
     empty = [i for i in touched if not _has_external(session, i, colleagues, internal_domains)]
     for chunk in chunks(empty):
+        _account_for_copies(session, chunk, now)
         session.execute(delete(Interaction).where(Interaction.id.in_(chunk)))
     return len(empty)
+
+
+def _account_for_copies(session: Session, interactions: Sequence[int], now: datetime) -> None:
+    """The erased interactions' copies stay accounted for, as forgotten (``verify``)."""
+    links = session.execute(select(InteractionSource.source_id, InteractionSource.external_id)
+                            .where(InteractionSource.interaction_id.in_(interactions))).all()
+    for source_id in {source for source, _ in links}:
+        record_items(session, source_id, [(external, "forgotten")
+                                          for source, external in links if source == source_id],
+                     now)
 
 
 def _has_external(session: Session, interaction_id: int, colleagues: set[str],

@@ -28,6 +28,8 @@ from syncd.db.models import (
     Source,
     SyncRun,
 )
+from syncd.store.items import record_items
+from syncd.store.upsert import chunks
 
 PAGE = 500
 
@@ -300,14 +302,22 @@ def quarantined_item(session: Session, quarantine_id: int) -> dict[str, Any] | N
 
 def drop_quarantined(session: Session, ids: Sequence[int] | None, *,
                      source: str | None = None) -> int:
-    """Delete the given items (all, when ``ids`` is None) of ``source`` (any)."""
-    statement = delete(Quarantine)
+    """Delete the given items (all, when ``ids`` is None) of ``source`` (any); they
+    stay accounted for as dropped (``syncd verify``)."""
+    chosen = select(Quarantine.id, Quarantine.source_id, Quarantine.external_id)
     if ids:
-        statement = statement.where(Quarantine.id.in_(ids))
+        chosen = chosen.where(Quarantine.id.in_(ids))
     if source is not None:
-        statement = statement.where(Quarantine.source_id.in_(
+        chosen = chosen.where(Quarantine.source_id.in_(
             select(Source.id).where(Source.name == source)))
-    return int(getattr(session.execute(statement), "rowcount", 0))
+    rows = session.execute(chosen).all()
+    now = datetime.now(UTC)
+    for source_id in {row.source_id for row in rows}:
+        record_items(session, source_id, [(row.external_id, "dropped") for row in rows
+                                          if row.source_id == source_id], now)
+    for chunk in chunks([row.id for row in rows]):
+        session.execute(delete(Quarantine).where(Quarantine.id.in_(chunk)))
+    return len(rows)
 
 
 

@@ -29,6 +29,7 @@ from syncd.db.models import (
 )
 from syncd.pipeline import Decision, InteractionPlan
 from syncd.store.derive import Seen, refresh_accounts, refresh_contacts
+from syncd.store.items import record_items
 from syncd.store.people import Person, ensure_people, record_decisions
 from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
 
@@ -71,12 +72,15 @@ def write_batch(session: Session, source_id: int, plans: Sequence[InteractionPla
     """Upsert everything in the batch, then move the source's cursor with it
     (:data:`KEEP_CURSOR` leaves the cursor alone: items retried from quarantine)."""
     stats = BatchStats(messages=len(plans) + len(bad))
-    kept = _unique_by_key([p for p in plans if not _count_skip(p, stats)])
+    kept, copies = _unique_by_key([p for p in plans if not _count_skip(p, stats)])
     written, created = _store_interactions(session, kept, now)
     stats.new_interactions = len(created)
     _update_meetings(session, [p for p in kept if p.kind == "meeting" and p.key not in created],
                      written)
+    copies += _other_copies(session, source_id, kept, written, created)
     _link_sources(session, source_id, kept, written, now)
+    accounted = [(p.external_id, f"skipped:{p.skipped.rule}") for p in plans if p.skipped]
+    record_items(session, source_id, accounted + [(c, "copy") for c in copies], now)
     _store_participants(session, kept, written)
     people = ensure_people(session, _people(kept), now)
     stats.new_contacts, stats.new_accounts = people.new_contacts, people.new_accounts
@@ -100,9 +104,28 @@ def _count_skip(plan: InteractionPlan, stats: BatchStats) -> bool:
     return True
 
 
-def _unique_by_key(plans: list[InteractionPlan]) -> list[InteractionPlan]:
-    """One plan per key: the same message twice in one batch (two folders) is one."""
-    return list({plan.key: plan for plan in reversed(plans)}.values())[::-1]
+def _unique_by_key(plans: list[InteractionPlan]) -> tuple[list[InteractionPlan], list[str]]:
+    """One plan per key: the same message twice in one batch (two folders) is one;
+    the external ids of the other copies are returned apart."""
+    kept = {plan.key: plan for plan in reversed(plans)}
+    first = {id(plan) for plan in kept.values()}
+    return list(kept.values())[::-1], [p.external_id for p in plans if id(p) not in first]
+
+
+def _other_copies(session: Session, source_id: int, plans: Sequence[InteractionPlan],
+                  written: dict[str, Written], created: set[str]) -> list[str]:
+    """External ids this source's links hold for stored interactions the batch links
+    under another id (the same message in a second folder): the link keeps one id,
+    so the other is recorded as a copy."""
+    new_id = {written[p.key].id: p.external_id for p in plans if p.key not in created}
+    links = InteractionSource
+    other: list[str] = []
+    for chunk in chunks(list(new_id)):
+        rows = session.execute(select(links.interaction_id, links.external_id).where(
+            links.source_id == source_id, links.interaction_id.in_(chunk)))
+        other += [external for interaction, external in rows
+                  if external != new_id[interaction]]
+    return other
 
 
 def _store_interactions(session: Session, plans: Sequence[InteractionPlan],
