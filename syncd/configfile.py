@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
+from sqlalchemy.engine import make_url
 
 from connectors.registry import KINDS
 from syncd.config import ConfigBase, config_model, unique_source_names
@@ -55,6 +56,7 @@ def load_config(path: Path, env: Mapping[str, str] = os.environ) -> ConfigBase:
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: the top level must be a mapping of keys"])
     problems: list[str] = []
+    raw = data
     data = _interpolate(data, (), env, problems)
     try:
         config = config_model().model_validate(
@@ -63,10 +65,40 @@ def load_config(path: Path, env: Mapping[str, str] = os.environ) -> ConfigBase:
         problems += [_describe(err, lines, path) for err in exc.errors()]
         raise ConfigError(problems) from None
     problems += [f"{path}: {p}" for p in unique_source_names(config)]
+    problems += _readable_secrets(path, config, raw, lines)
     if problems:
         raise ConfigError([_at(p, lines, path) if not p.startswith(str(path)) else p
                            for p in problems])
     return config
+
+
+def _readable_secrets(path: Path, config: ConfigBase, raw: dict[str, Any],
+                      lines: dict[Loc, int]) -> list[str]:
+    """A secret written in the file itself is refused unless only its owner can read
+    the file: ``${VAR}`` keeps it out of the file, ``chmod 600`` keeps it private."""
+    mode = path.stat().st_mode & 0o777
+    if not mode & 0o077:
+        return []
+    return [_at(f"{format_loc(loc)}: a secret written in clear text in a file others can "
+                f"read (mode {mode:04o}); `chmod 600 {path}`, or write it as ${{VARIABLE}}",
+                lines, path, loc) for loc in clear_text_secrets(config, raw)]
+
+
+def clear_text_secrets(config: BaseModel, raw: Any, loc: Loc = ()) -> Iterator[Loc]:
+    """Where the file holds a secret itself rather than a ``${VAR}``: secret fields
+    (SecretStr), and a database URL with a password."""
+    for name, value in config:
+        here, written = (*loc, name), raw.get(name) if isinstance(raw, dict) else None
+        if isinstance(value, SecretStr) or (here == ("database", "url") and
+                                            make_url(value).password):
+            if isinstance(written, str) and "${" not in written:
+                yield here
+        elif isinstance(value, BaseModel):
+            yield from clear_text_secrets(value, written, here)
+        elif isinstance(value, tuple) and isinstance(written, list):
+            for index, (item, item_raw) in enumerate(zip(value, written, strict=False)):
+                if isinstance(item, BaseModel):
+                    yield from clear_text_secrets(item, item_raw, (*here, index))
 
 
 def _read(path: Path) -> str:

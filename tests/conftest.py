@@ -24,6 +24,10 @@ from syncd.config import ConfigBase
 from syncd.configfile import load_config
 from tests.dovecot import Dovecot, DovecotError
 
+os.environ.setdefault("SYNCD_ALLOW_ROOT", "1")
+"""CI runs the suite as root, and ``syncd run`` refuses root unless told (the refusal
+itself is tested with the variable removed)."""
+
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 
 

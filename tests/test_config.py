@@ -114,6 +114,37 @@ def test_bad_yaml_and_bad_database_url(tmp_path: Path) -> None:
     assert "database.url" in problems(tmp_path, "database: {url: 'mysql://x/y'}\n")[0]
 
 
+CLEAR_SECRETS = """\
+database: {url: 'postgresql://crm:hunter2@127.0.0.1/crm'}
+sources:
+  - name: mail
+    kind: imap
+    host: 127.0.0.1
+    username: alice
+    password: hunter2
+  - {name: calendar, kind: outlook_calendar, mailbox: a@acme.example,
+     auth: {type: client_credentials, tenant: t, client_id: c, client_secret: '${SECRET}'}}
+"""
+
+
+def test_clear_text_secrets_in_a_file_others_can_read_are_refused(tmp_path: Path) -> None:
+    found = problems(tmp_path, CLEAR_SECRETS, {"SECRET": "s"})
+    assert [p.split(": a secret")[0] for p in found] == [
+        f"{tmp_path / 'syncd.yaml'}:1: database.url",
+        f"{tmp_path / 'syncd.yaml'}:7: sources[0].password"]
+    assert all("(mode 0644); `chmod 600" in p and "hunter2" not in p for p in found)
+    (tmp_path / "syncd.yaml").chmod(0o600)
+    assert load_config(tmp_path / "syncd.yaml", {"SECRET": "s"}).sources[0].name == "mail"
+
+
+def test_secrets_from_the_environment_need_no_private_file(tmp_path: Path) -> None:
+    text = CLEAR_SECRETS.replace("crm:hunter2@", "crm:${DB_PASSWORD}@").replace(
+        "password: hunter2", "password: ${IMAP_PASSWORD}")
+    config = load(tmp_path, text, {"SECRET": "s", "DB_PASSWORD": "p", "IMAP_PASSWORD": "i"})
+    assert (tmp_path / "syncd.yaml").stat().st_mode & 0o077
+    assert config.sources[0].password.get_secret_value() == "i"  # type: ignore[attr-defined]
+
+
 def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     explicit, from_env, local = (tmp_path / n for n in ("a.yaml", "b.yaml", "syncd.yaml"))
     for path in (explicit, from_env, local):

@@ -288,3 +288,18 @@ def test_health_rules() -> None:
     assert problems([row(state="needs_auth")], [config], now) == {"x": "needs a sign-in"}
     assert "lag_alert" in problems([row(newest_item_at=now - timedelta(days=3))],
                                    [config], now)["x"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the refusal is of root; this run is not root")
+def test_the_daemon_refuses_root_unless_told(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "syncd.yaml", f"sqlite:///{tmp_path / 'crm.db'}",
+                          [maildir("m", tmp_path / "mail")])
+    env = {k: v for k, v in os.environ.items() if k != "SYNCD_ALLOW_ROOT"}
+    argv = [sys.executable, "-m", "syncd", "--config", str(config), "run", "--once"]
+    refused = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+    assert refused.returncode == 2 and "refusing to run as root" in refused.stderr
+    assert not (tmp_path / "crm.db").exists()  # refused before touching anything
+    (tmp_path / "mail").mkdir()
+    told = subprocess.run([*argv, "--allow-root"], capture_output=True, text=True,
+                          check=False, env=env)
+    assert told.returncode == 0, told.stderr

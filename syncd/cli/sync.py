@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from rich.progress import (
 from sqlalchemy import func, select
 
 from syncd.app import App
-from syncd.cli.app import app, console, state
+from syncd.cli.app import app, console, errors, state
 from syncd.cli.render import day, table, when
 from syncd.config import SourceCommon
 from syncd.configfile import find_config
@@ -132,8 +133,17 @@ def _summary(app_: App, results: list[RunResult]) -> None:
 @app.command()
 def run(
     once: Annotated[bool, typer.Option(help="sync every source once, then exit")] = False,
+    allow_root: Annotated[bool, typer.Option(
+        "--allow-root", envvar="SYNCD_ALLOW_ROOT",
+        help="run even as root (a container whose only user is root)")] = False,
 ) -> None:
     """Run the daemon: each source on its own schedule until stopped."""
+    if os.geteuid() == 0 and not allow_root:
+        errors.print("[red]refusing to run as root:[/] a daemon that holds every "
+                     "mailbox's sign-in should run as its own user (`useradd --system "
+                     "syncd`); --allow-root (or SYNCD_ALLOW_ROOT=1) overrides this",
+                     highlight=False)
+        raise typer.Exit(2)
     app_ = state.open(daemon=True)
     daemon = None if once else Daemon(find_config(state.config_path), app_)
     if daemon is not None:
