@@ -7,6 +7,7 @@ that bootstraps config and database (no script bootstraps its own).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -53,6 +54,8 @@ class App:
             internal_domains=frozenset(self.config.team.internal_domains),
             policy=self.config.capture_for(source),
             lists=self.lists,
+            content_cutoff=None if self.config.retention.content is None
+            else datetime.now(UTC) - self.config.retention.content,
         )
 
     def close(self) -> None:

@@ -129,6 +129,15 @@ class Secrets(Strict):
         "not set; relative to this file; `syncd init` creates it (mode 0600)"))
 
 
+class Retention(Strict):
+    content: Duration | None = Field(None, description=(
+        "after this long, what a message or meeting said (subject, snippet, body, "
+        "location) and quarantined items are dropped; who took part and when stay. "
+        "Unset: kept for as long as the database lives"))
+    every: Duration = Field(timedelta(days=1), description=(
+        "how often `syncd run` applies it (`syncd retention apply` does it now)"))
+
+
 class SourceCommon(Strict):
     """Keys every source has, whatever its kind."""
 
@@ -163,6 +172,7 @@ class ConfigBase(Strict):
     lists: Lists = Lists()
     logging: Logging = Logging()
     metrics: Metrics = Metrics()
+    retention: Retention = Retention()
     secrets: Secrets = Field({}, validate_default=True)  # validated: key_file resolves
     sources: tuple[SourceCommon, ...] = ()
 

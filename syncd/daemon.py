@@ -43,6 +43,8 @@ from syncd.store.read import failures_in_a_row
 log = logging.getLogger(__name__)
 BACKOFF_CAP = timedelta(hours=6)
 WAKE_SECONDS = 0.5
+RETENTION_JOB = ":retention"
+RETENTION_DELAY = timedelta(minutes=1)
 
 
 def backoff(every: timedelta, failures: int) -> timedelta:
@@ -115,7 +117,7 @@ class Daemon:
         """One job per configured source; jobs of sources no longer configured go."""
         wanted = {source.name: source for source in self.app.config.sources}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted:
+            if job.id not in wanted and job.id != RETENTION_JOB:
                 job.remove()
         for name, source in wanted.items():
             seconds = max(int(source.every.total_seconds()), 1)
@@ -123,6 +125,29 @@ class Daemon:
                 self.tick, "interval", args=[name], id=name, replace_existing=True,
                 seconds=seconds, jitter=max(1, seconds // 10), max_instances=1,
                 coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(UTC))
+        self._schedule_retention()
+
+    def _schedule_retention(self) -> None:
+        """``retention.content`` applied every ``retention.every``, first a minute after
+        the start (sooner if ``every`` is shorter); ``:`` cannot begin a source name, so
+        the job id is free."""
+        retention = self.app.config.retention
+        if self.scheduler.get_job(RETENTION_JOB) is not None:
+            self.scheduler.remove_job(RETENTION_JOB)
+        if retention.content is None:
+            return
+        self.scheduler.add_job(
+            self._retain, "interval", id=RETENTION_JOB, max_instances=1, coalesce=True,
+            seconds=max(int(retention.every.total_seconds()), 1), misfire_grace_time=None,
+            next_run_time=datetime.now(UTC) + min(RETENTION_DELAY, retention.every))
+
+    def _retain(self) -> None:
+        from syncd.retention import apply_policy
+
+        try:
+            apply_policy(self.app)
+        except Exception:  # a failed pass is retried at the next one; syncing goes on
+            log.exception("retention could not be applied")
 
     def reload(self) -> None:
         """Read the configuration again; keep the old one if the new one is bad."""

@@ -57,6 +57,8 @@ class Context:
     forgotten: Callable[[str], bool] = field(default=lambda email: False, compare=False,
                                              repr=False)
     """Whether ``syncd forget`` erased the address (see :mod:`syncd.forgetting`)."""
+    content_cutoff: datetime | None = None
+    """What is dated before it is stored as metadata only (``retention.content``)."""
     _internal: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_internal(self, address: str) -> bool:

@@ -27,6 +27,7 @@ from syncd.errors import BadItemError
 from syncd.forgetting import without_forgotten
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message
+from syncd.retention import within
 from syncd.store.forget import told_what_is_forgotten
 from syncd.store.write import KEEP_CURSOR, write_batch
 
@@ -78,13 +79,12 @@ def _plan(row: Quarantine, context: Context, source_name: str) -> InteractionPla
         if not row.raw:
             raise ValueError("nothing was kept of it; a full resync of the source reads "
                              "it again")
-        return without_forgotten(
-            plan_message(parse_message(row.raw, external_id=row.external_id), context),
-            context)
-    if row.raw_format == "item":
+        plan = plan_message(parse_message(row.raw, external_id=row.external_id), context)
+    elif row.raw_format == "item":
         item = item_json.loads(row.raw)
         plan = plan_message(item, context) if isinstance(item, RawMessage) \
             else plan_event(item, context)
-        return without_forgotten(plan, context)
-    raise ValueError(f"kept as {row.raw_format}, which only the connector reads: run "
-                     f"`syncd resync {source_name} --full`")
+    else:
+        raise ValueError(f"kept as {row.raw_format}, which only the connector reads: run "
+                         f"`syncd resync {source_name} --full`")
+    return within(without_forgotten(plan, context), context.content_cutoff)

@@ -32,6 +32,7 @@ from syncd.leases import extend_lease, lease_holder, take_lease
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
 from syncd.prefetch import can_fork, produce_in_child
+from syncd.retention import within
 from syncd.store.credentials import save_token, stored_secret
 from syncd.store.forget import told_what_is_forgotten
 from syncd.store.upsert import insert_ignore
@@ -195,7 +196,7 @@ def plan_batch(batch: Batch, context: Context) -> PlannedBatch:
             try:
                 plan = plan_message(item, context) if isinstance(item, RawMessage) \
                     else plan_event(item, context)
-                plans.append(without_forgotten(plan, context))
+                plans.append(within(without_forgotten(plan, context), context.content_cutoff))
             except Exception as exc:  # one item must never stop the batch
                 bad.append(BadItem(item.external_id, _pipeline_failure(exc),
                                    item_json.dumps(item), "item"))

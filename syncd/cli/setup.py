@@ -104,6 +104,30 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+retention_app = typer.Typer(help="How long what mail said is kept.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("apply")
+def retention_apply() -> None:
+    """Drop subjects, snippets, bodies and locations older than ``retention.content``
+    (and quarantined items as old), keeping who, when and with whom; the daemon does
+    this every ``retention.every``."""
+    from syncd.retention import apply_policy
+
+    app_ = state.open()
+    try:
+        app_.upgrade()
+        expired = apply_policy(app_)
+    finally:
+        app_.close()
+    if expired is None:
+        console.print("no retention.content period is configured: everything is kept")
+        return
+    console.print(f"content dropped from {expired.interactions} interaction(s); "
+                  f"{expired.quarantined} quarantined item(s) dropped")
+
+
 secrets_app = typer.Typer(help="The key that encrypts stored sign-ins.", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
 
