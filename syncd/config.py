@@ -97,6 +97,10 @@ class Team(Strict):
 class Database(Strict):
     url: str = Field("sqlite:///syncd.db", description=(
         "SQLAlchemy URL; a relative SQLite path is relative to the config file"))
+    lease: Duration = Field(timedelta(minutes=2), description=(
+        "how long a process holds a source without renewing it (it renews every quarter "
+        "of this while it syncs): a process that died on another host has its sources "
+        "taken over this long after its last renewal"))
 
     @field_validator("url")
     @classmethod

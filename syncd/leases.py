@@ -1,17 +1,30 @@
 """Which process syncs a source: a lease row, so two never sync one source at once.
 
-The lease is the source row's ``lease_owner`` (``host:pid``) and ``lease_expires_at``.
-It is taken when free, expired, or left by a process of this host that no longer
-exists (killed before it could release it); it is extended with every batch and
-released when the run ends. Several ``syncd`` processes on several hosts can so
-share one database.
+The lease is the source row's ``lease_owner`` and ``lease_expires_at``. It is taken
+with one conditional UPDATE (atomic on SQLite and PostgreSQL alike) when it is free,
+expired, or left by a process of this host that no longer exists (killed before it
+could release it). While a run lasts, a heartbeat thread renews it every quarter of
+``database.lease`` and every batch renews it in the batch's own transaction, only if
+this process still holds it: a process that stalled past its lease and was taken
+over writes nothing more (:class:`LeaseLost`). A process on another host that dies
+holds its sources until its lease runs out, then any other process takes them.
+
+The owner is ``host:pid:instance``. ``instance`` names the PID namespace and a
+random token, so two containers that share a host name and a PID (PID 1 in each)
+never take each other for themselves, nor each other's live process for a dead one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import secrets
 import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,16 +32,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from syncd.db.models import Source
 from syncd.db.session import session_scope
 
-LEASE = timedelta(minutes=5)
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """Another process holds the source now: this one stalled past its lease."""
+
+
+def _pid_namespace() -> str:
+    try:
+        return Path("/proc/self/ns/pid").readlink().name.removeprefix("pid:[").rstrip("]")
+    except OSError:
+        return "-"
+
+
+_INSTANCE = f"{_pid_namespace()}-{secrets.token_hex(4)}"
 
 
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process, as lease rows and ``syncd status`` name it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_INSTANCE}"
 
 
-def take_lease(sessions: sessionmaker[Session], source_id: int) -> bool:
-    """Hold the source for this process: free, expired, or left by a process of this
-    host that no longer exists (killed before it could release it)."""
+def take_lease(sessions: sessionmaker[Session], source_id: int, lease: timedelta) -> bool:
+    """Hold the source for ``lease``: free, expired, or left by a dead process of this
+    host (and PID namespace)."""
     now = datetime.now(UTC)
     with session_scope(sessions) as session:
         holder = session.execute(select(Source.lease_owner)
@@ -38,13 +66,13 @@ def take_lease(sessions: sessionmaker[Session], source_id: int) -> bool:
             update(Source).where(Source.id == source_id, or_(
                 Source.lease_owner.is_(None), Source.lease_expires_at < now,
                 Source.lease_owner.in_([owner_id(), *dead])))
-            .values(lease_owner=owner_id(), lease_expires_at=now + LEASE))
+            .values(lease_owner=owner_id(), lease_expires_at=now + lease))
         return bool(getattr(taken, "rowcount", 0))
 
 
 def lease_holder(sessions: sessionmaker[Session], source_id: int) -> str | None:
-    """Who holds the source's lease now (``host:pid``), if anyone (a process of this
-    host that died holds nothing)."""
+    """Who holds the source's lease now, if anyone (a dead process of this host holds
+    nothing)."""
     with session_scope(sessions) as session:
         holder: str | None = session.execute(
             select(Source.lease_owner).where(Source.id == source_id,
@@ -54,8 +82,9 @@ def lease_holder(sessions: sessionmaker[Session], source_id: int) -> str | None:
 
 
 def _died_here(holder: str) -> bool:
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    host, pid, instance = [*holder.split(":"), "", ""][:3]
+    namespace = instance.partition("-")[0]
+    if host != socket.gethostname() or namespace != _pid_namespace() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -63,9 +92,52 @@ def _died_here(holder: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return holder != owner_id() and int(pid) == os.getpid()  # this pid, another life
 
 
-def extend_lease(session: Session, source_id: int) -> None:
-    session.execute(update(Source).where(Source.id == source_id)
-                    .values(lease_expires_at=datetime.now(UTC) + LEASE))
+def extend_lease(session: Session, source_id: int, lease: timedelta) -> None:
+    """Renew the lease in the caller's transaction; :class:`LeaseLost` (which rolls
+    it back) when another process holds the source now."""
+    renewed = session.execute(
+        update(Source).where(Source.id == source_id, Source.lease_owner == owner_id())
+        .values(lease_expires_at=datetime.now(UTC) + lease))
+    if not getattr(renewed, "rowcount", 0):
+        raise LeaseLost("another syncd process took the source over (this one stalled "
+                        "longer than database.lease)")
+
+
+@contextlib.contextmanager
+def heartbeat(sessions: sessionmaker[Session], source_id: int,
+              lease: timedelta) -> Iterator[None]:
+    """Renew the lease every quarter of it while the block runs, so a long wait (a
+    server's Retry-After, a slow page) does not let it expire. A lost lease stops the
+    beat; the next batch's own renewal then stops the run."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(lease.total_seconds() / 4):
+            try:
+                with session_scope(sessions) as session:
+                    extend_lease(session, source_id, lease)
+            except LeaseLost:
+                log.warning("source %d: %s", source_id, "the lease was taken over")
+                return
+            except Exception:  # the database is away: the next beat tries again
+                log.warning("could not renew the lease of source %d", source_id,
+                            exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"lease-{source_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def release_lease(session: Session, source_id: int) -> bool:
+    """Give the source up, if this process still holds it; False when another does."""
+    released = session.execute(
+        update(Source).where(Source.id == source_id, Source.lease_owner == owner_id())
+        .values(lease_owner=None, lease_expires_at=None))
+    return bool(getattr(released, "rowcount", 0))

@@ -28,7 +28,7 @@ from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
 from syncd.forgetting import without_forgotten
-from syncd.leases import extend_lease, lease_holder, take_lease
+from syncd.leases import LeaseLost, extend_lease, heartbeat, lease_holder, release_lease, take_lease
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
 from syncd.prefetch import can_fork, produce_in_child
@@ -77,14 +77,18 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
     ``stop`` set (the daemon is shutting down) ends the run after the batch being
     written: its cursor is committed, so the next run goes on from there."""
     source_id = ensure_source(app, source)
-    if not take_lease(app.sessions, source_id):
+    lease = app.config.database.lease
+    if not take_lease(app.sessions, source_id, lease):
         return RunResult(source.name, "busy", error="another syncd process is syncing it "
                          f"({lease_holder(app.sessions, source_id) or 'its lease just ended'})")
     run_id = _start_run(app, source_id, full)
     job = _Job(app, source, source_id, RunResult(source.name, "ok", full=full), since,
                progress, stop)
     try:
-        _sync(job)
+        with heartbeat(app.sessions, source_id, lease):
+            _sync(job)
+    except LeaseLost as exc:
+        job.result.status, job.result.error = "lost", str(exc)
     except _Stopped:
         job.result.status = "interrupted"
         job.result.error = "stopped before the end; the next run goes on from here"
@@ -166,7 +170,7 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
         with session_scope(job.app.sessions) as session:
             stats = write_batch(session, job.source_id, batch.plans, bad=batch.bad,
                                 deletions=batch.deletions, cursor=batch.cursor, now=_now())
-            extend_lease(session, job.source_id)
+            extend_lease(session, job.source_id, job.app.config.database.lease)
         job.result.stats.add(stats)
         if job.progress:
             job.progress(job.result.stats.messages, batch.total)
@@ -252,8 +256,9 @@ def _finish(app: App, source_id: int, run_id: int, result: RunResult) -> None:
         session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
             finished_at=now, status=result.status, stats=stats, error=result.error,
             full=result.full))
-        values: dict[str, Any] = {"state": result.status, "lease_owner": None,
-                                  "lease_expires_at": None}
+        if not release_lease(session, source_id):
+            return  # taken over: the source's state is its new holder's to say
+        values: dict[str, Any] = {"state": result.status}
         if result.status == "ok":
             values |= {"last_success_at": now, "last_error": None}
         else:

@@ -70,7 +70,8 @@ def make_app(tmp_path: Path, db_url: str) -> Iterator[Any]:
     apps: list[App] = []
 
     def build(sources: list[dict[str, Any]] | None = None, **extra: Any) -> App:
-        data: dict[str, Any] = {"database": {"url": db_url},
+        database = {"url": db_url, **extra.pop("database", {})}
+        data: dict[str, Any] = {"database": database,
                                 "team": {"internal_domains": ["acme-robotics.com"]},
                                 "sources": sources or [], **extra}
         config: ConfigBase = load_config(write_config(tmp_path / "syncd.yaml", data))

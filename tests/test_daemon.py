@@ -66,13 +66,13 @@ def start_daemon(config: Path) -> subprocess.Popen[str]:
                             env={**os.environ, "COLUMNS": "200"})
 
 
-def wait_for(condition: Any, seconds: float = 60, what: str = "") -> None:
+def wait_for(condition: Any, seconds: float = 60, what: str = "", poll: float = 0.05) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with contextlib.suppress(DBAPIError):  # the daemon has not made the tables yet
             if condition():
                 return
-        time.sleep(0.05)
+        time.sleep(poll)
     pytest.fail(f"timed out waiting for {what}")
 
 
@@ -208,7 +208,7 @@ def test_resync_waits_for_a_daemon_that_holds_the_source(make_app: Any,
     assert refused.returncode == 1 and "otherhost:4242" in refused.stdout
 
     def release() -> None:
-        time.sleep(1.5)
+        time.sleep(5)  # the waiting resync has started by then, even on a busy machine
         with session_scope(app.sessions) as session:
             session.execute(update(Source).where(Source.id == source_id).values(
                 lease_owner=None, lease_expires_at=None))
