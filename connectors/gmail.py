@@ -38,6 +38,16 @@ into items by :mod:`connectors.gmail_message`:
 
 A message deleted between listing and fetching (a 404 part) is skipped.
 
+Holdings (``syncd verify``), ids and days only. With ``gmail.readonly``: one
+``messages.list`` a UTC day of the window, ``q=after:<day> before:<next day>
+-in:drafts -in:chats`` (spam and trash are left out by default), ids only,
+:data:`LIST_PAGE` a page: about one request (5 units) a day, however much mail, and
+no message is read. With ``gmail.metadata`` (no ``q``): pull's unwindowed listing,
+each page read ``format=minimal`` (labels and ``internalDate``) in batch requests,
+until a page lies entirely before the window: 1 list + 10 batch requests per 500
+messages. Either way ``internalDate``, by which pull applies its window, dates the
+item.
+
 A backfill reads the next page while the runner writes this one (a worker thread:
 the wait for Google overlaps syncd's work). Every request first spends its quota
 units (:data:`UNITS`) from the source's :class:`~connectors.quota.QuotaLimiter`.
@@ -52,7 +62,7 @@ import json
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httplib2
@@ -61,11 +71,14 @@ from googleapiclient.errors import HttpError
 from pydantic import BaseModel, Field
 
 from connectors import google_batch
-from connectors.base import Batch, Cursor, Item
+from connectors.base import Batch, Cursor, Held, Item
 from connectors.gmail_message import (
     FULL_FIELDS,
     METADATA_FIELDS,
     METADATA_HEADERS,
+    MINIMAL_FIELDS,
+    SKIPPED_LABELS,
+    external_id,
     to_item,
 )
 from connectors.google_api import execute, translate, translate_transport
@@ -79,6 +92,11 @@ GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
 GOOGLE_API = "https://gmail.googleapis.com/"
 PAGE = 200
 BATCH = 50
+LIST_PAGE = 500
+"""Ids a holdings listing asks for a page: Gmail's most."""
+HELD_QUERY = "-in:drafts -in:chats"
+"""What pull skips by its labels, left out of a holdings search (spam and trash
+are left out unless asked for)."""
 UNITS = {"getProfile": 1, "messages.list": 5, "messages.get": 5, "history.list": 2}
 """Quota units per call (https://developers.google.com/workspace/gmail/api/reference/quota);
 a batch costs the sum of its parts."""
@@ -161,6 +179,55 @@ class GmailConnector(GoogleConnector):
         """The window as a Gmail search, which ``gmail.metadata`` does not allow."""
         return None if after is None or not self.bodies else f"after:{after}"
 
+    def holdings(self, since: datetime, until: datetime) -> Iterator[Held]:
+        """Ids by ``internalDate`` day; searched day by day when ``q`` is allowed."""
+        service = self._service()
+        if self.bodies:
+            yield from self._held_by_day(service, since, until)
+        else:
+            yield from self._held_by_date(service, since, until)
+
+    def _held_by_day(self, service: Any, since: datetime, until: datetime
+                     ) -> Iterator[Held]:
+        start = since
+        while start < until:
+            day = start.astimezone(UTC).date()
+            end = min(until, datetime.combine(day + timedelta(days=1), time(), UTC))
+            query = f"after:{int(start.timestamp())} before:{int(end.timestamp())} " \
+                    f"{HELD_QUERY}"
+            for ids in self._listed(service, query):
+                yield from (Held(external_id(i), None, day) for i in ids)
+            start = end
+
+    def _held_by_date(self, service: Any, since: datetime, until: datetime
+                      ) -> Iterator[Held]:
+        """As pull reads without ``q``: newest first, until a page lies entirely before
+        the window (an undated message is always in it, as pull takes it)."""
+        after = int(since.timestamp())
+        for ids in self._listed(service, None):
+            resources = self._fetch(ids, minimal=True)
+            for resource in resources:
+                stamp = resource.get("internalDate")
+                dated = None if stamp is None else datetime.fromtimestamp(int(stamp) / 1000, UTC)
+                if SKIPPED_LABELS & set(resource.get("labelIds", [])) or not \
+                        _within(resource, after) or (dated is not None and dated >= until):
+                    continue
+                yield Held(external_id(resource["id"]), None, dated.date() if dated else None)
+            if resources and not any(_within(r, after) for r in resources):
+                return
+
+    def _listed(self, service: Any, query: str | None) -> Iterator[list[str]]:
+        """The ids of ``messages.list`` pages, newest first."""
+        token: str | None = None
+        while True:
+            page = self._call(service.users().messages().list(
+                userId="me", q=query, pageToken=token, maxResults=LIST_PAGE,
+                fields="messages/id,nextPageToken"), "messages.list")
+            yield [m["id"] for m in page.get("messages", [])]
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
     def _incremental(self, service: Any, start: str) -> Iterator[Batch]:
         """History pages; the cursor is the last record read, then the mailbox's
         historyId once the last page is read (a page may be empty yet not the last)."""
@@ -189,26 +256,29 @@ class GmailConnector(GoogleConnector):
         return [item for resource in resources
                 if (item := to_item(resource, self.bodies)) is not None]
 
-    def _fetch(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+    def _fetch(self, ids: Sequence[str], *, minimal: bool = False) -> list[dict[str, Any]]:
         """The messages still there, :data:`BATCH` per batch request, in the order given;
-        a page's batch requests are in flight together."""
+        a page's batch requests are in flight together. ``minimal``: labels and date
+        only."""
         chunks = [ids[begin:begin + BATCH] for begin in range(0, len(ids), BATCH)]
+        read = functools.partial(self._fetch_chunk, minimal=minimal)
         if len(chunks) < 2:
-            answers = [self._fetch_chunk(chunk) for chunk in chunks]
+            answers = [read(chunk) for chunk in chunks]
         else:
             with ThreadPoolExecutor(len(chunks), thread_name_prefix="syncd-gmail") as pool:
-                answers = list(pool.map(self._fetch_chunk, chunks))
+                answers = list(pool.map(read, chunks))
         return [resource for got in answers for resource in got]
 
-    def _fetch_chunk(self, chunk: Sequence[str]) -> list[dict[str, Any]]:
+    def _fetch_chunk(self, chunk: Sequence[str], *, minimal: bool) -> list[dict[str, Any]]:
         got: dict[str, dict[str, Any] | None] = {}
         renewed: list[bool] = []
-        with_retries("messages.get batch", functools.partial(self._batch, chunk, got, renewed))
+        with_retries("messages.get batch",
+                     functools.partial(self._batch, chunk, got, renewed, minimal))
         return [resource for message_id in chunk
                 if (resource := got.get(message_id)) is not None]
 
     def _batch(self, ids: Sequence[str], got: dict[str, dict[str, Any] | None],
-               renewed: list[bool]) -> None:
+               renewed: list[bool], minimal: bool) -> None:
         """One batch request for the ids not yet in ``got``; parts that were rate
         limited or failed on Google's side raise :class:`Retryable` for another
         round, which sends only those again. Parts refused with 401 go again once,
@@ -217,7 +287,7 @@ class GmailConnector(GoogleConnector):
         self.quota.spend(UNITS["messages.get"] * len(pending))
         try:
             answers = google_batch.send(self.thread_http(), self._batch_uri(),
-                                        {i: self._target(i) for i in pending})
+                                        {i: self._target(i, minimal) for i in pending})
         except google_batch.BatchFormatError as exc:
             raise Retryable(f"messages.get batch: {exc}") from exc
         except HttpError as exc:
@@ -248,10 +318,12 @@ class GmailConnector(GoogleConnector):
             raise Retryable(f"{len(retry)} of {len(ids)} parts: {retry[0]}",
                             max(waits) if waits else None)
 
-    def _target(self, message_id: str) -> str:
+    def _target(self, message_id: str, minimal: bool = False) -> str:
         """The part's request line target: the path under the API root, and query."""
         params: list[tuple[str, str]] = [("alt", "json")]
-        if self.bodies:
+        if minimal:
+            params += [("format", "minimal"), ("fields", MINIMAL_FIELDS)]
+        elif self.bodies:
             params += [("format", "full"), ("fields", FULL_FIELDS)]
         else:
             params += [("format", "metadata"), ("fields", METADATA_FIELDS)]

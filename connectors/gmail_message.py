@@ -36,6 +36,8 @@ from syncd.errors import BadItemError
 _CHARSET = re.compile(r'charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
 FULL_FIELDS = "id,threadId,labelIds,internalDate,payload"
+MINIMAL_FIELDS = "id,labelIds,internalDate"
+"""What a ``format=minimal`` read keeps: enough to name, skip and date a message."""
 TEXT_CAP = 262144
 """Bytes of a text part kept, as for every other connector."""
 METADATA_FIELDS = "id,threadId,labelIds,internalDate,payload/headers"
@@ -55,6 +57,11 @@ def _hex(gmail_id: str) -> str:
         return format(int(gmail_id, 16), "x")
     except ValueError:
         return gmail_id
+
+
+def external_id(gmail_id: str) -> str:
+    """The name of the copy whose Gmail id is ``gmail_id``, as every Gmail reader gives it."""
+    return f"gmail:{_hex(gmail_id)}"
 
 
 def header_block(headers: Sequence[dict[str, str]]) -> bytes:
@@ -133,7 +140,7 @@ def to_item(resource: dict[str, Any], bodies: bool) -> Item | None:
     if SKIPPED_LABELS & set(labels):
         return None
     read = _parse_full if bodies else _parse_headers
-    message = read(resource, f"gmail:{_hex(resource['id'])}")
+    message = read(resource, external_id(resource["id"]))
     if isinstance(message, BadItem):
         return message
     thread = resource.get("threadId")

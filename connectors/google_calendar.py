@@ -24,6 +24,11 @@ A cancelled event or occurrence (a tombstone carrying only its id) is a
 calendar that had it still has it. Focus time, out-of-office, working-location and
 birthday entries and Gmail's reservations are not meetings and are left out; so are
 rooms and other resources among the guests.
+
+Holdings (``syncd verify``): ``events.list`` as the full sync lists, bounded by
+``timeMax`` too and without ``showDeleted`` (a cancelled meeting is not held), and
+``fields`` cut to each event's id, type and start: one request per :data:`HELD_PAGE`
+events.
 """
 
 from __future__ import annotations
@@ -31,18 +36,30 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from connectors.base import Attendee, BadItem, Batch, Cursor, Deletion, Item, RawEvent
+from connectors.base import (
+    Attendee,
+    BadItem,
+    Batch,
+    Cursor,
+    Deletion,
+    Held,
+    Item,
+    RawEvent,
+)
 from connectors.google_api import execute
 from connectors.google_service import GoogleConnector, GoogleSettings
 from connectors.retry import with_retries
 
 CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly"
 PAGE = 500
+HELD_PAGE = 2500
+"""Events a holdings page asks for: Google's most."""
+HELD_FIELDS = "items(id,status,eventType,start),nextPageToken"
 MEETING_TYPES = frozenset({"default"})
 PRIVATE = frozenset({"private", "confidential"})
 
@@ -80,6 +97,25 @@ class GoogleCalendarConnector(GoogleConnector):
             query = {"timeMin": time_min} if time_min else {}
         yield from self._listing(service, query, state.get("page_token"))
 
+    def holdings(self, since: datetime, until: datetime) -> Iterator[Held]:
+        """The meetings pull would deliver that overlap the window: ids and start days."""
+        service = self._service()
+        token: str | None = None
+        while True:
+            request = service.events().list(
+                calendarId=self.settings.calendar, singleEvents=True, maxResults=HELD_PAGE,
+                timeMin=_rfc3339(since), timeMax=_rfc3339(until), pageToken=token,
+                fields=HELD_FIELDS)
+            page = with_retries("events.list", functools.partial(
+                execute, request, "events.list"))
+            for event in page.get("items", []):
+                if event.get("status") != "cancelled" \
+                        and event.get("eventType", "default") in MEETING_TYPES:
+                    yield Held(_external_id(event), None, _day(event))
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
     def _listing(self, service: Any, query: dict[str, str], token: str | None
                  ) -> Iterator[Batch]:
         """Pages of one listing; each page's cursor resumes on the next page, the last
@@ -114,7 +150,7 @@ def _progress(query: dict[str, str], page_token: str) -> dict[str, Any]:
 
 def _item(event: dict[str, Any]) -> Item | None:
     """The event as the pipeline takes it: a meeting, a cancellation, or nothing."""
-    external_id = f"gcal:{event.get('id', '')}"
+    external_id = _external_id(event)
     if event.get("status") == "cancelled":
         return Deletion(external_id)
     if event.get("eventType", "default") not in MEETING_TYPES:
@@ -125,6 +161,10 @@ def _item(event: dict[str, Any]) -> Item | None:
         return BadItem(external_id, f"Google sent an event syncd cannot read: "
                        f"{type(exc).__name__}: {exc}",
                        json.dumps(event, ensure_ascii=False).encode()[:65536], "json")
+
+
+def _external_id(event: dict[str, Any]) -> str:
+    return f"gcal:{event.get('id', '')}"
 
 
 def _event(external_id: str, event: dict[str, Any]) -> RawEvent:
@@ -175,6 +215,14 @@ def _when(when: dict[str, Any]) -> datetime:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
     return datetime.fromisoformat(str(when["date"])).replace(tzinfo=UTC)
+
+
+def _day(event: dict[str, Any]) -> date | None:
+    """The UTC day the event starts, as pull dates it; None when Google sent no start."""
+    try:
+        return _when(event["start"]).date()
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _recurrence_id(original: dict[str, Any]) -> str:

@@ -23,6 +23,12 @@ On Gmail (capability ``X-GM-EXT-1``) only All Mail is read, since every label is
 folder holding another copy; X-GM-THRID becomes the thread and X-GM-MSGID names
 the message (``gmail:<hex>``, the Gmail API's id), so label folders configured by
 hand still yield one item per message.
+
+Holdings (``syncd verify``): per folder pull reads, the same ``UID SEARCH SINCE``
+pull's window makes, then one FETCH of ``INTERNALDATE`` (and X-GM-MSGID on Gmail)
+per :data:`HOLD_BATCH` UIDs, sent as UID ranges: no header or body crosses the
+wire. The arrival date (what SEARCH SINCE and ``resync --since`` go by) dates
+each item and ends the window.
 """
 
 from __future__ import annotations
@@ -36,11 +42,12 @@ import ssl
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import imapclient
+from imapclient.datetime_util import parse_to_datetime
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from tenacity import (
@@ -50,7 +57,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from connectors.base import BadItem, Batch, Connector, Cursor, Item
+from connectors.base import BadItem, Batch, Connector, Cursor, Held, Item
 from connectors.imap_parts import HEADER_ITEM, TextPart, fetch_plan, message_from, text_parts
 from connectors.imap_wire import WireError, fetch
 from connectors.net import is_loopback
@@ -59,6 +66,8 @@ from syncd.errors import AuthRequired, BadItemError, SourceUnusable, Transient
 
 log = logging.getLogger(__name__)
 BATCH = 500
+HOLD_BATCH = 5000
+"""UIDs a holdings FETCH asks about: about 60 bytes of answer each."""
 RECONNECTS = 3
 TEXT_CAP = 256 * 1024
 SENT = b"\\Sent"
@@ -189,9 +198,27 @@ class ImapConnector(Connector):
 
     def _folder(self, client: imapclient.IMAPClient, folder: str, state: dict[str, Any],
                 since: datetime | None) -> Iterator[Batch]:
-        try:
+        with self._reading(folder):
             yield from _read_folder(client, folder, state, since, self.settings,
                                     bodies=self.bodies)
+
+    def holdings(self, since: datetime, until: datetime) -> Iterator[Held]:
+        """Ids and arrival days of the folders pull reads, without their content."""
+        try:
+            client = self._connect()
+            with self._reading("the folder list"):
+                folders = self._folders(client)
+            for folder in folders:
+                with self._reading(folder):
+                    yield from _held_in(client, folder, since, until)
+        finally:
+            self.close()
+
+    @contextlib.contextmanager
+    def _reading(self, folder: str) -> Iterator[None]:
+        """imapclient's and the wire reader's failures as :mod:`syncd.errors`."""
+        try:
+            yield
         except _TRANSIENT as exc:
             raise Transient(f"{self.settings.host}: connection lost in {folder}: "
                             f"{exc}") from exc
@@ -221,10 +248,15 @@ def _open(settings: ImapSettings, context: ssl.SSLContext) -> imapclient.IMAPCli
                                    timeout=settings.timeout)
     if settings.security == "starttls":
         client.starttls(context)
-    if settings.auth == "xoauth2" and settings.access_token is not None:
-        client.oauth2_login(settings.username, settings.access_token.get_secret_value())
-    elif settings.password is not None:
-        client.login(settings.username, settings.password.get_secret_value())
+    try:
+        if settings.auth == "xoauth2" and settings.access_token is not None:
+            client.oauth2_login(settings.username, settings.access_token.get_secret_value())
+        elif settings.password is not None:
+            client.login(settings.username, settings.password.get_secret_value())
+    except LoginError as exc:
+        if isinstance(exc.__context__, _TRANSIENT):  # imapclient wraps a dropped connection
+            raise exc.__context__ from exc  # in LoginError: retried, never needs_auth
+        raise
     return client
 
 
@@ -251,6 +283,35 @@ def _read_folder(client: imapclient.IMAPClient, folder: str, state: dict[str, An
     state[folder] = {"uidvalidity": validity,
                      "next": max(uidnext, start, max(uids, default=0) + 1)}
     yield Batch([], dict(state))
+
+
+def _held_in(client: imapclient.IMAPClient, folder: str, since: datetime,
+             until: datetime) -> Iterator[Held]:
+    """The folder's messages pull's window holds that arrived before ``until``; the
+    SINCE test is made again here, as RFC 3501 defines it (the internal date's own day,
+    time and zone disregarded), for servers that answer SEARCH loosely."""
+    client.select_folder(folder, readonly=True)
+    uids = _new_uids(client, 1, since)
+    wanted = ["INTERNALDATE", *(["X-GM-MSGID"] if client.has_capability("X-GM-EXT-1")
+                                else [])]
+    for begin in range(0, len(uids), HOLD_BATCH):
+        answers = fetch(client, uids[begin:begin + HOLD_BATCH], wanted, ranges=True)
+        for uid, data in sorted(answers.items()):
+            arrived = _arrival(data.get(b"INTERNALDATE"))
+            if arrived is None or (since.date() <= arrived.date() and arrived < until):
+                yield Held(_external_id(folder, uid, data), folder,
+                           arrived.astimezone(UTC).date() if arrived else None)
+
+
+def _arrival(value: Any) -> datetime | None:
+    """An INTERNALDATE (``"17-Jul-1996 02:44:25 -0700"``) as an aware datetime."""
+    if not isinstance(value, bytes):
+        return None
+    try:
+        arrived: datetime = parse_to_datetime(value, normalise=False)
+    except ValueError:
+        return None
+    return arrived
 
 
 def _new_uids(client: imapclient.IMAPClient, start: int, since: datetime | None) -> list[int]:
@@ -291,8 +352,7 @@ def _item(folder: str, uid: int, head: dict[bytes, Any], parts: tuple[TextPart, 
           bodies: dict[bytes, Any]) -> Item:
     """On Gmail the message's id (X-GM-MSGID, the Gmail API's id in hex) names it, so
     it is one item whichever label folder it was read from."""
-    gmail_id = head.get(b"X-GM-MSGID")
-    external_id = f"gmail:{gmail_id:x}" if isinstance(gmail_id, int) else f"{folder}/{uid}"
+    external_id = _external_id(folder, uid, head)
     headers = next((v for k, v in head.items() if k.startswith(b"BODY[HEADER")), b"")
     headers = headers if isinstance(headers, bytes) else b""
     try:
@@ -302,6 +362,11 @@ def _item(folder: str, uid: int, head: dict[bytes, Any], parts: tuple[TextPart, 
     thread = head.get(b"X-GM-THRID")
     return replace(message, thread_hint=format(thread, "x")) if isinstance(thread, int) \
         else message
+
+
+def _external_id(folder: str, uid: int, data: dict[bytes, Any]) -> str:
+    gmail_id = data.get(b"X-GM-MSGID")
+    return f"gmail:{gmail_id:x}" if isinstance(gmail_id, int) else f"{folder}/{uid}"
 
 
 def _reason(exc: Exception) -> str:

@@ -38,9 +38,10 @@ class WireError(ValueError):
     """A FETCH answer that is not well-formed IMAP."""
 
 
-def fetch(client: IMAPClient, uids: Sequence[int], items: Sequence[str]
-          ) -> dict[int, dict[bytes, Value]]:
-    """``UID FETCH`` through imapclient's connection, parsed here.
+def fetch(client: IMAPClient, uids: Sequence[int], items: Sequence[str], *,
+          ranges: bool = False) -> dict[int, dict[bytes, Value]]:
+    """``UID FETCH`` through imapclient's connection, parsed here; with ``ranges`` the
+    message set names runs of consecutive UIDs as ``first:last``.
 
     imapclient exposes no raw FETCH, so this uses its imaplib object (``_imap``),
     the same call imapclient makes before its own parser. Errors the server reports
@@ -48,10 +49,21 @@ def fetch(client: IMAPClient, uids: Sequence[int], items: Sequence[str]
     """
     if not uids:
         return {}
-    message_set = ",".join(str(uid) for uid in uids)
+    message_set = uid_ranges(uids) if ranges else ",".join(str(uid) for uid in uids)
     typ, data = client._imap.uid("FETCH", message_set, f"({' '.join(items)})")
     client._checkok("fetch", typ, data)
     return parse_fetch(data)
+
+
+def uid_ranges(uids: Iterable[int]) -> str:
+    """A message set of runs: ``[1, 2, 3, 7, 9, 10]`` -> ``1:3,7,9:10``."""
+    runs: list[list[int]] = []
+    for uid in sorted(set(uids)):
+        if runs and uid == runs[-1][1] + 1:
+            runs[-1][1] = uid
+        else:
+            runs.append([uid, uid])
+    return ",".join(str(a) if a == b else f"{a}:{b}" for a, b in runs)
 
 
 def parse_fetch(data: Iterable[Raw | None]) -> dict[int, dict[bytes, Value]]:

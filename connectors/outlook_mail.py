@@ -23,18 +23,35 @@ message (a read flag set, a category added); a message with no sender, recipient
 Message-ID is quarantined, as the file connectors quarantine such a file. An expired
 delta link (410, ``syncStateNotFound``) is :class:`CursorExpired`: every folder is
 read again.
+
+Holdings (``syncd verify``): each folder's plain ``/messages`` listing (not delta:
+only it takes a ``$filter`` both ways and ``$top``), ``$filter`` on
+``receivedDateTime`` over the window (from a day early: pull windows a message by
+its ``sentDateTime``, which a sender's fast clock may put after its arrival),
+``$select`` of the id, the two
+dates and ``isDraft``, :data:`HELD_PAGE` a page; the folders' pages go together in
+one ``$batch``, as pull's do: one request per 1,000 messages of the largest folder.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
 
-from connectors.base import Address, BadItem, Batch, Cursor, Deletion, Item, RawMessage
+from connectors.base import (
+    Address,
+    BadItem,
+    Batch,
+    Cursor,
+    Deletion,
+    Held,
+    Item,
+    RawMessage,
+)
 from connectors.graph_api import BATCH_MAX, GraphRequest
 from connectors.microsoft_service import MicrosoftConnector, MicrosoftSettings
 from connectors.rfc822 import CLASSIFY_FIELDS
@@ -44,6 +61,12 @@ BASE_FIELDS = ("id", "internetMessageId", "conversationId", "subject", "from", "
                "toRecipients", "ccRecipients", "bccRecipients", "replyTo", "sentDateTime",
                "receivedDateTime", "isDraft", "internetMessageHeaders")
 SENT = "sentitems"
+HELD_PAGE = 1000
+"""Messages a holdings page asks for (``$top``): Graph's most for messages."""
+HELD_FIELDS = "id,receivedDateTime,sentDateTime,isDraft"
+EARLY = timedelta(days=1)
+"""How much earlier than the window a holdings listing starts by ``receivedDateTime``:
+pull goes by ``sentDateTime``, which a sender's fast clock puts after the arrival."""
 
 
 class OutlookMailSettings(MicrosoftSettings):
@@ -73,22 +96,47 @@ class OutlookMailConnector(MicrosoftConnector):
         pending = {folder: self._start(folder, links.get(folder))
                    for folder in self.settings.folders}
         before = dict(links)
-        while pending:
-            names = list(pending)
-            pages = self.graph().batch([pending[name] for name in names], "messages/delta")
+        for answered in self._rounds(pending, "messages/delta"):
             items: list[Item] = []
-            for name, page in zip(names, pages, strict=True):
+            for name, page in answered:
                 items += self._items(page, name, window)
-                following = page.get("@odata.nextLink")
-                links[name] = str(following or page.get("@odata.deltaLink"))
-                if following:
-                    pending[name] = self._request(following)
-                else:
-                    del pending[name]
+                links[name] = str(page.get("@odata.nextLink") or page.get("@odata.deltaLink"))
             if items or pending or links != before:
                 # the window holds until every folder's first round is done
                 yield Batch(items, {"links": dict(links)} | (
                     {"since": after} if pending and after else {}))
+
+    def holdings(self, since: datetime, until: datetime) -> Iterator[Held]:
+        """The messages pull's window holds that arrived before ``until``, by folder."""
+        window = (f"receivedDateTime ge {_graph_time(since - EARLY)} and "
+                  f"receivedDateTime lt {_graph_time(until)}")
+        pending = {folder: GraphRequest(
+            f"{self.owner_path}/mailFolders/{folder}/messages",
+            {"$select": HELD_FIELDS, "$filter": window, "$top": str(HELD_PAGE)})
+            for folder in self.settings.folders}
+        for answered in self._rounds(pending, "messages"):
+            for folder, page in answered:
+                for entry in page.get("value", []):
+                    dated = _time(entry.get("sentDateTime") or entry.get("receivedDateTime"))
+                    if not entry.get("isDraft") and (dated is None or dated >= since):
+                        yield Held(_external_id(entry), folder,
+                                   dated.astimezone(UTC).date() if dated else None)
+
+    def _rounds(self, pending: dict[str, GraphRequest], what: str
+                ) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        """Each folder's pages, one ``$batch`` a round for the folders with more to
+        read; ``pending`` (folder -> its next request) is left with those that still
+        have more when a round is handed out."""
+        while pending:
+            names = list(pending)
+            pages = self.graph().batch([pending[name] for name in names], what)
+            for name, page in zip(names, pages, strict=True):
+                following = page.get("@odata.nextLink")
+                if following:
+                    pending[name] = self._request(following)
+                else:
+                    del pending[name]
+            yield list(zip(names, pages, strict=True))
 
     def _start(self, folder: str, link: str | None) -> GraphRequest:
         if link:
@@ -118,8 +166,16 @@ class OutlookMailConnector(MicrosoftConnector):
         return items
 
 
+def _external_id(entry: dict[str, Any]) -> str:
+    return f"graph:{entry.get('id', '')}"
+
+
+def _graph_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _item(entry: dict[str, Any], folder: str) -> Item | None:
-    external_id = f"graph:{entry.get('id', '')}"
+    external_id = _external_id(entry)
     if "@removed" in entry:
         return Deletion(external_id)
     if entry.get("isDraft") or not ({"receivedDateTime", "internetMessageId"} & entry.keys()):

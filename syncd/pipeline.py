@@ -19,6 +19,7 @@ external participant at all, is skipped whole.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ from enrichment.signature import Fields, find_signature, parse_signature
 from syncd.config import CapturePolicy
 
 SNIPPET_CHARS = 200
+KEY_CHARS, EMAIL_CHARS, NAME_CHARS, REASON_CHARS = 1000, 320, 300, 200
+"""The store's column sizes (PostgreSQL enforces them): a longer header value from a
+hostile or broken mailer is shortened here, so it cannot fail its whole batch."""
 CONTACT_OUTCOMES = frozenset({"contact", "internal"})
 
 
@@ -182,11 +186,13 @@ def _participants(msg: RawMessage) -> tuple[Participant, ...]:
         ("to", msg.to), ("cc", msg.cc), ("bcc", msg.bcc)]
     for role, addresses in roles:
         for address in addresses:
-            email = normalize_address(address.email) or address.email.strip().lower()
+            email = normalize_address(address.email) or \
+                storable(address.email.strip().lower())[:EMAIL_CHARS]
             if email and (email, role) not in seen:
                 seen.add((email, role))
                 name = clean_display_name(address.name, email)
-                out.append(Participant(storable(email), role, name and storable(name)))
+                out.append(Participant(storable(email), role,
+                                       name and storable(name)[:NAME_CHARS]))
     return tuple(out)
 
 
@@ -200,7 +206,8 @@ def unique_addresses(participants: tuple[Participant, ...]) -> list[Participant]
 def _automated(msg: RawMessage, sender: str | None, ctx: Context) -> str | None:
     if sender and glob_matches(ctx.policy.allow, sender):
         return None
-    return automated_reason(msg.headers, sender, ctx.lists)
+    reason = automated_reason(msg.headers, sender, ctx.lists)
+    return storable(reason)[:REASON_CHARS] if reason else reason
 
 
 def _direction(msg: RawMessage, sender: str | None,
@@ -286,7 +293,7 @@ def skip_reason(participants: tuple[Participant, ...], ctx: Context) -> Skip | N
 def _key(msg: RawMessage, participants: tuple[Participant, ...]) -> str:
     key = normalize_message_id(msg.message_id)
     if key:
-        return key
+        return _fitted(key)
     sender = participants[0].email if participants else ""
     recipients = [p.email for p in participants if p.role != "from"]
     stamp = msg.date.isoformat() if msg.date else ""
@@ -301,8 +308,18 @@ def _thread_key(msg: RawMessage, participants: tuple[Participant, ...]) -> str:
     for candidate in (msg.references[0] if msg.references else None, msg.in_reply_to):
         key = normalize_message_id(candidate)
         if key:
-            return key
+            return _fitted(key)
     return _key(msg, participants)
+
+
+def _fitted(key: str) -> str:
+    """A Message-ID longer than the key column stands for its digest (the same for
+    every copy of the message, so it still deduplicates); NUL and lone surrogates,
+    which PostgreSQL refuses, are replaced."""
+    key = storable(key)
+    if len(key) <= KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

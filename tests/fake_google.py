@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import threading
 import time
@@ -113,6 +114,8 @@ class FakeGoogle(Loopback):
         self.calendars: dict[str, Calendar] = {}
         self.oauth = OAuthServer(lambda user: user.lower() in self.mailboxes, clock)
         self.faults: list[Fault] = []
+        self.random_faults = 0  # how many calls fail_at_random has failed so far
+        self._chaos: tuple[random.Random, float, tuple[int | None, ...]] | None = None
         self.calls: list[Call] = []
         self.batches: list[int] = []  # number of parts in each batch HTTP request
         self.http_requests = 0
@@ -213,6 +216,14 @@ class FakeGoogle(Loopback):
                   user: str | None = None) -> None:
         """Close the connection without answering the next ``count`` matching calls."""
         self.faults.append(Fault(count, None, endpoint=endpoint, user=user))
+
+    def fail_at_random(self, rate: float, seed: int, *,
+                       statuses: tuple[int | None, ...] = (429, 503, None)) -> None:
+        """From now on each call (token, batch, API request, batch part) that no
+        scheduled fault claims fails with probability ``rate``, answering a status
+        drawn from ``statuses`` (None drops the connection), from an RNG seeded with
+        ``seed``; :attr:`random_faults` counts them. ``rate`` 0 turns it off."""
+        self._chaos = (random.Random(seed), rate, statuses) if rate else None
 
     def count(self, endpoint: str | None = None, *, user: str | None = None,
               batched: bool | None = None, status: int | None = None) -> int:
@@ -327,7 +338,17 @@ class FakeGoogle(Loopback):
             if fault.matches(endpoint, user, top_level=top_level):
                 fault.remaining -= 1
                 return fault
-        return None
+        return self._random_fault()
+
+    def _random_fault(self) -> Fault | None:
+        if self._chaos is None:
+            return None
+        rng, rate, statuses = self._chaos
+        if rng.random() >= rate:
+            return None
+        self.random_faults += 1
+        status = rng.choice(statuses)
+        return Fault(0, status, retry_after="1" if status == 429 else None)
 
     # -- lifetime -------------------------------------------------------------------
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

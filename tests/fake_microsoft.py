@@ -49,6 +49,7 @@ Endpoint names (for faults and counters): ``identity.openid``, ``identity.keys``
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import ssl
@@ -67,6 +68,7 @@ from typing import Any
 
 from tests.fakes.graph_api import GraphApi, GraphCall, prefer_values, route
 from tests.fakes.graph_calendar import Attendee, Calendar
+from tests.fakes.graph_delta import page_size
 from tests.fakes.graph_mail import Mailbox
 from tests.fakes.graph_wire import (
     OAUTH_JSON,
@@ -108,12 +110,17 @@ class FakeMicrosoft(Loopback):
         self.mailboxes: dict[str, Mailbox] = {}
         self.calendars: dict[str, Calendar] = {}
         self.faults: list[Fault] = []
+        self.random_faults = 0  # how many calls fail_at_random has failed so far
+        self._chaos: tuple[random.Random, float, tuple[int | None, ...]] | None = None
         self.calls: list[Call] = []
         self.batches: list[int] = []  # parts in each $batch request
         self.http_requests = 0
         self.errors: list[str] = []  # tracebacks of the fake's own bugs
         self.max_concurrent = MAILBOX_CONCURRENCY
-        self.latency = 0.0  # seconds each Graph request is held (to make overlap visible)
+        self.latency = 0.0  # seconds each Graph request ($batch too) is held
+        # Graph may send fewer than odata.maxpagesize asks: pages of at most this many
+        # (None: as asked, up to the cap)
+        self.max_page_size: int | None = None
         # Parts of one $batch beyond this many for the same mailbox answer 429
         # ApplicationThrottled, as reported when Graph runs them side by side (None: off;
         # public reports, not documented: github.com/microsoftgraph/microsoft-graph-docs
@@ -248,6 +255,17 @@ class FakeMicrosoft(Loopback):
             self.faults.append(Fault(count, None, endpoint=endpoint,
                                      user=user.lower() if user else None))
 
+    def fail_at_random(self, rate: float, seed: int, *,
+                       statuses: tuple[int | None, ...] = (429, 503, None)) -> None:
+        """From now on each call (identity, ``$batch``, Graph request, batch part)
+        that no scheduled fault claims fails with probability ``rate``, answering a
+        status drawn from ``statuses`` (None drops the connection), from an RNG
+        seeded with ``seed``; :attr:`random_faults` counts them. ``rate`` 0 turns it
+        off. Each says ``Retry-After: 0``: MSAL replays a throttled token answer for
+        its Retry-After (5 s without one), which would outlast a test's runs."""
+        with self._lock:
+            self._chaos = (random.Random(seed), rate, statuses) if rate else None
+
     def count(self, endpoint: str | None = None, *, user: str | None = None,
               batched: bool | None = None, status: int | None = None) -> int:
         """How many calls matched; ``batched`` True counts only ``$batch`` parts."""
@@ -270,6 +288,8 @@ class FakeMicrosoft(Loopback):
         try:
             if path.startswith("/v1.0/"):
                 if method == "POST" and path == "/v1.0/$batch":
+                    if self.latency:
+                        time.sleep(self.latency)
                     with self._lock:
                         return self._batch(headers, body)
                 return self._graph_top(method, path[5:], query, headers)
@@ -370,7 +390,7 @@ class FakeMicrosoft(Loopback):
             if fault is not None:
                 raise fault.error()
             reply = self.graph.handle(GraphCall(
-                endpoint, args, query, prefer_values(headers.get("prefer", "")), grant, upn,
+                endpoint, args, query, self._prefer(headers.get("prefer", "")), grant, upn,
                 args["owner"]))
         except GraphError as error:
             reply = error.reply(client_request)
@@ -379,6 +399,16 @@ class FakeMicrosoft(Loopback):
         if client_request:
             extra.append(("client-request-id", client_request))
         return Reply(reply.status, reply.body, reply.headers + tuple(extra), reply.content_type)
+
+    def _prefer(self, header: str) -> list[str]:
+        """The ``Prefer`` values, the page size capped at :attr:`max_page_size`."""
+        values = prefer_values(header)
+        if self.max_page_size is None:
+            return values
+        size = min(page_size(values)[0], self.max_page_size)
+        return [value for value in values
+                if value.partition("=")[0].strip().lower() != "odata.maxpagesize"
+                ] + [f"odata.maxpagesize={size}"]
 
     def _mailbox_owner(self, grant: Grant, args: dict[str, str]) -> str:
         if args["owner"] == "me":
@@ -462,7 +492,17 @@ class FakeMicrosoft(Loopback):
             if fault.matches(endpoint, user, top_level=top_level):
                 fault.remaining -= 1
                 return fault
-        return None
+        return self._random_fault()
+
+    def _random_fault(self) -> Fault | None:
+        if self._chaos is None:
+            return None
+        rng, rate, statuses = self._chaos
+        if rng.random() >= rate:
+            return None
+        self.random_faults += 1
+        status = rng.choice(statuses)
+        return Fault(0, status, retry_after="0" if status else None)
 
     # -- lifetime ---------------------------------------------------------------------
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -6,13 +6,15 @@ its own UIDs; ``[Gmail]/All Mail`` (special-use ``\\All``) holds every message o
 (https://developers.google.com/workspace/gmail/imap/imap-extensions). This server
 speaks the subset of IMAP4rev1 (RFC 3501) a read-only client uses: CAPABILITY,
 LOGIN, LIST, STATUS, EXAMINE/SELECT, UID SEARCH, UID FETCH (BODYSTRUCTURE, header
-fields, partial body sections, the X-GM items), NOOP and LOGOUT, over plain TCP.
+fields, partial body sections, INTERNALDATE, the X-GM items), NOOP and LOGOUT, over plain TCP.
 Every command line is recorded, so tests assert what a client asked for.
 """
 
 from __future__ import annotations
 
 import email
+import email.utils
+import imaplib
 import re
 import socketserver
 from dataclasses import dataclass, field
@@ -163,6 +165,9 @@ def _answer(item: str, message: GmailMessage, parsed: Message) -> bytes:
         return f"X-GM-THRID {message.thrid}".encode()
     if name == "UID":
         return b""
+    if name == "INTERNALDATE":  # Gmail dates imported mail by its Date header
+        arrived = email.utils.parsedate_to_datetime(parsed["Date"])
+        return f"INTERNALDATE {imaplib.Time2Internaldate(arrived)}".encode()
     if name == "BODYSTRUCTURE":
         return b"BODYSTRUCTURE " + _structure(parsed).encode()
     section = _SECTION.fullmatch(item)

@@ -40,6 +40,10 @@ AUTHORITY = "https://login.microsoftonline.com"
 _HTTP_CACHE: dict[Any, Any] = {}
 """MSAL's HTTP cache (tenant discovery, kept for a day), shared by every MSAL app this
 process makes: a daemon's run of a source need not discover the tenant again."""
+TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+"""OAuth error codes (RFC 6749 section 5.2 and 4.1.2.1) for a token endpoint that is
+throttled (HTTP 429) or down, which MSAL returns as a result rather than raising: the
+run fails and the next one tries again; the sign-in itself is fine."""
 _APP_TOKENS: dict[tuple[str, str, str], msal.SerializableTokenCache] = {}
 """App-only tokens per authority, tenant and client, for the life of the process: the
 daemon's next run reuses the token, so an unchanged mailbox costs one request."""
@@ -150,6 +154,8 @@ class MicrosoftToken:
         except requests.RequestException as exc:
             raise Transient(f"{self.source}: Microsoft's token endpoint: "
                             f"{type(exc).__name__}: {exc}") from exc
+        if result and result.get("error") in TRANSIENT_ERRORS:
+            raise Transient(f"{self.source}: Microsoft's token endpoint: {_error(result)}")
         if not result or "access_token" not in result:
             raise AuthRequired(f"{self.source}: Microsoft refused the sign-in: "
                                f"{_error(result)}")

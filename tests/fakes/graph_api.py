@@ -33,8 +33,10 @@ ROUTES: list[tuple[str, str, str]] = [
     ("GET", _OWNER + r"/mail[Ff]olders", "mail.folders"),
     ("GET", _OWNER + _FOLDER, "mail.folder"),
     ("GET", _OWNER + _FOLDER + r"/messages/delta", "mail.delta"),
+    ("GET", _OWNER + _FOLDER + r"/messages", "mail.messages"),
     ("GET", _OWNER + r"/messages/(?P<message>[^/]+)", "mail.message"),
     ("GET", _OWNER + r"/calendar[Vv]iew/delta", "calendar.delta"),
+    ("GET", _OWNER + r"/calendar[Vv]iew", "calendar.view"),
 ]
 MAIL_BASIC = frozenset({"Mail.ReadBasic", "Mail.ReadBasic.All"})
 MAIL_FULL = frozenset({"Mail.Read", "Mail.ReadWrite"})
@@ -43,8 +45,15 @@ USER_READ = frozenset({"User.Read", "User.Read.All", "User.ReadBasic.All"})
 NEEDS: dict[str, frozenset[str]] = {
     "mail.folders": MAIL_BASIC | MAIL_FULL, "mail.folder": MAIL_BASIC | MAIL_FULL,
     "mail.delta": MAIL_BASIC | MAIL_FULL, "mail.message": MAIL_BASIC | MAIL_FULL,
+    "mail.messages": MAIL_BASIC | MAIL_FULL, "calendar.view": CALENDARS,
     "calendar.delta": CALENDARS, "user": USER_READ | MAIL_BASIC | MAIL_FULL | CALENDARS}
 _FILTER = re.compile(r"\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*", re.IGNORECASE)
+_COMPARISON = re.compile(r"receivedDateTime\s+(ge|gt|le|lt)\s+(\S+)", re.IGNORECASE)
+_COMPARE: dict[str, Callable[[datetime, datetime], bool]] = {
+    "ge": lambda a, b: a >= b, "gt": lambda a, b: a > b,
+    "le": lambda a, b: a <= b, "lt": lambda a, b: a < b}
+LIST_PAGE, LIST_MAX = 10, 1000
+"""Plain listings: ``$top`` default and cap."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,8 @@ class GraphApi:
             return self._user(call)
         if call.endpoint == "calendar.delta":
             return self._calendar_delta(call)
+        if call.endpoint == "calendar.view":
+            return self._calendar_view(call)
         mailbox = self.mailboxes[call.upn]
         if call.endpoint == "mail.folders":
             return json_reply({"@odata.context": f"{self._base_url()}/$metadata#users('"
@@ -111,6 +122,8 @@ class GraphApi:
                 raise GraphError(404, "ErrorItemNotFound",
                                  "The specified object was not found in the store.")
             return self._message_reply(call, mailbox, [(stored.id, False)], None)
+        if call.endpoint == "mail.messages":
+            return self._mail_list(call, mailbox)
         return self._mail_delta(call, mailbox)
 
     # -- profile and folders --------------------------------------------------------
@@ -224,6 +237,56 @@ class GraphApi:
             body["@odata.deltaLink"] = f"{link}?$deltatoken={delta}"
         return json_reply(body, headers=headers)
 
+    # -- plain listings (no change tracking) -----------------------------------------
+    def _mail_list(self, call: GraphCall, mailbox: Mailbox) -> Reply:
+        """``/mailFolders/{id}/messages``: newest first; ``$filter`` of
+        ``receivedDateTime`` comparisons joined by ``and``; ``$select``; ``$top``/``$skip``."""
+        folder_id = self._folder_id(mailbox, call)
+        tests = _received_filter(call.param("$filter"))
+        found = [m for m in mailbox.in_folder(folder_id)
+                 if all(compare(m.received, bound) for compare, bound in tests)]
+        select = call.param("$select")
+        fields = [f.strip() for f in select.split(",")] if select else list(DEFAULT_FIELDS)
+        if not call.grant.permissions & MAIL_FULL:
+            fields = [f for f in fields if f not in BODY_FIELDS]
+        values = []
+        for stored in found:
+            full = mailbox.resource(stored, text_body=False)
+            values.append({"@odata.etag": full["@odata.etag"], "id": stored.id,
+                           **{f: full[f] for f in fields if f in full and f != "id"}})
+        return self._list_reply(call, "message", values,
+                                f"{call.owner}/mailFolders('{folder_id}')/messages")
+
+    def _calendar_view(self, call: GraphCall) -> Reply:
+        """``/calendarView``: the instances overlapping the window, by start;
+        ``$select``; ``$top``/``$skip``."""
+        start, end = call.param("startDateTime"), call.param("endDateTime")
+        if not start or not end:
+            raise bad_request("This request requires a time window specified by the query "
+                              "string parameters StartDateTime and EndDateTime.")
+        instances = self.calendars[call.upn].instances(_parse_time(start), _parse_time(end))
+        select = call.param("$select")
+        fields = {f.strip() for f in select.split(",")} if select else None
+        values = [{k: v for k, v in item.items()
+                   if fields is None or k in fields or k in {"id", "@odata.etag"}}
+                  for item in instances.values()]
+        return self._list_reply(call, "event", values, f"{call.owner}/calendarView")
+
+    def _list_reply(self, call: GraphCall, entity: str, values: list[dict[str, Any]],
+                    path: str) -> Reply:
+        """One page of a plain listing; ``@odata.nextLink`` repeats the query with the
+        next ``$skip``."""
+        top = min(int(call.param("$top") or LIST_PAGE), LIST_MAX)
+        skip = int(call.param("$skip") or 0)
+        body: dict[str, Any] = {"@odata.context": self._context(entity),
+                                "value": values[skip:skip + top]}
+        if skip + top < len(values):
+            query = [(k, v) for k, vs in call.query.items() for v in vs
+                     if k.lower() != "$skip"] + [("$skip", str(skip + top))]
+            body["@odata.nextLink"] = (f"{self._base_url()}/{path}?"
+                                       f"{urllib.parse.urlencode(query)}")
+        return json_reply(body)
+
     # -- calendar delta -------------------------------------------------------------
     def _calendar_delta(self, call: GraphCall) -> Reply:
         calendar = self.calendars[call.upn]
@@ -269,6 +332,21 @@ class GraphApi:
 
     def _window(self, query: dict[str, Any]) -> tuple[datetime, datetime]:
         return _parse_time(query["startDateTime"]), _parse_time(query["endDateTime"])
+
+
+def _received_filter(text: str | None
+                     ) -> list[tuple[Callable[[datetime, datetime], bool], datetime]]:
+    """``receivedDateTime ge X and receivedDateTime lt Y`` -> (comparison, bound) pairs."""
+    if not text:
+        return []
+    tests: list[tuple[Callable[[datetime, datetime], bool], datetime]] = []
+    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
+        match = _COMPARISON.fullmatch(clause.strip())
+        if match is None:
+            raise bad_request("The query filter contains one or more invalid nodes.",
+                              "ErrorInvalidUrlQueryFilter")
+        tests.append((_COMPARE[match.group(1).lower()], _parse_time(match.group(2))))
+    return tests
 
 
 def _parse_time(text: str) -> datetime:
