@@ -124,15 +124,16 @@ def _sync(job: _Job) -> None:
             _pull(job, connector, context)
     finally:
         connector.close()
-        if connector.token != token and connector.token is not None:
-            _save_token(job, connector.token)
+        keep_refreshed_token(job.app, job.source.name, token, connector.token)
 
 
-def _save_token(job: _Job, token: str) -> None:
+def keep_refreshed_token(app: App, source_name: str, before: str | None,
+                         after: str | None) -> None:
     """Keep what the connector refreshed (a new access token, a rotated refresh
     token), so the next run need not refresh again."""
-    with session_scope(job.app.sessions) as session:
-        save_token(session, job.app.cipher, job.source.name, token)
+    if after is not None and after != before:
+        with session_scope(app.sessions) as session:
+            save_token(session, app.cipher, source_name, after)
 
 
 def _with_forgotten(app: App, context: Context) -> Context:

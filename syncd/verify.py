@@ -33,7 +33,7 @@ from syncd.db.models import (
 from syncd.db.session import session_scope
 from syncd.errors import SourceUnusable
 from syncd.pipeline import shows_text
-from syncd.runner import ensure_source, stored_token
+from syncd.runner import ensure_source, keep_refreshed_token, stored_token
 
 DEFAULT_WINDOW = timedelta(days=30)
 SHOWN_IDS = 20
@@ -90,6 +90,7 @@ def verify(app: App, source: SourceCommon, since: datetime | None = None,
         buckets, outcomes, held_ids = _compare(connector.holdings(since, until), accounted)
     finally:
         connector.close()
+        keep_refreshed_token(app, source.name, token, connector.token)
     with session_scope(app.sessions) as session:
         gone = _gone(session, source_id, since, until, held_ids)
     return Report(source.name, since, until, buckets, outcomes, gone)

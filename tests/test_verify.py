@@ -98,4 +98,6 @@ def test_a_source_never_synced_is_told_to_sync_first(make_app: Any, tmp_path: Pa
     (tmp_path / "empty").mkdir()
     make_app([{"name": "new", "kind": "maildir", "path": str(tmp_path / "empty")}])
     done = syncd(tmp_path / "syncd.yaml", "verify", "new", ok=False)
-    assert done.returncode != 0 and "resync new" in done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot verify new: new has not been synced yet" in done.stderr
+    assert "syncd resync new" in done.stderr

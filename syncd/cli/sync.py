@@ -28,6 +28,7 @@ from syncd.configfile import find_config
 from syncd.daemon import Daemon, backoff
 from syncd.db.models import Account, Contact, Interaction, Quarantine
 from syncd.db.session import session_scope
+from syncd.errors import SourceError
 from syncd.leases import lease_holder
 from syncd.runner import RunResult, ensure_source, run_source
 from syncd.store import read
@@ -184,6 +185,10 @@ def verify(
         app_.upgrade()
         [chosen] = _selected(app_, [source])
         report = compare(app_, chosen, _utc(since), _utc(until))
+    except SourceError as exc:
+        errors.print(f"[red]cannot verify {escape(source)}:[/] {escape(str(exc))}",
+                     highlight=False)
+        raise typer.Exit(1) from None
     finally:
         app_.close()
     for line in describe(report):
