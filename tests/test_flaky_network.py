@@ -116,7 +116,7 @@ def report(what: str, faults: int, runs: list[RunResult], waits: list[float]) ->
 # --- Gmail ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("seed", [11, 12, 13])
 def test_gmail_converges_through_random_faults(make_app: Any, tmp_path: Any,
                                               waits: list[float], seed: int,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
