@@ -320,6 +320,8 @@ def test_a_held_lease_makes_the_run_wait_and_a_dead_holder_is_replaced(
 
     from sqlalchemy import update
 
+    from syncd.leases import owner_id
+
     conversation(tmp_path / "mail")
     app = make_app([{"name": "m", "kind": "maildir", "path": str(tmp_path / "mail"),
                      "owner": ALICE}])
@@ -335,7 +337,8 @@ def test_a_held_lease_makes_the_run_wait_and_a_dead_holder_is_replaced(
     assert busy.status == "busy" and "another syncd process" in (busy.error or "")
     gone = subprocess.Popen(["true"])
     gone.wait()
-    hold(f"{socket.gethostname()}:{gone.pid}")  # a process of this host that has exited
+    namespace = owner_id().split(":")[2].partition("-")[0]
+    hold(f"{socket.gethostname()}:{gone.pid}:{namespace}-0")  # a process here that exited
     assert run_source(app, app.config.source("m")).status == "ok"
 
 
