@@ -41,7 +41,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# appended, not first: bench/google.py must not shadow the google package
+sys.path.append(str(Path(__file__).resolve().parent))
 
 import gen_identity
 import identity_score as score

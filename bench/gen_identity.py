@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# appended, not first: bench/google.py must not shadow the google package
+sys.path.append(str(Path(__file__).resolve().parent))
 
 import gen_mailbox as gm
 import identity_mail as mail

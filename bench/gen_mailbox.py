@@ -40,7 +40,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# appended, not first: bench/google.py must not shadow the google package
+sys.path.append(str(Path(__file__).resolve().parent))
 
 import mailbox_data as data
 

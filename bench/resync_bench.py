@@ -56,7 +56,8 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# appended, not first: bench/google.py must not shadow the google package
+sys.path.append(str(Path(__file__).resolve().parent))
 
 import gen_mailbox
 

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# bound before a test puts bench/ (which has a google.py) on sys.path: the google
+# namespace package would lose to a module of that name
+import google.auth  # noqa: F401
 import psycopg
 import pytest
 import yaml

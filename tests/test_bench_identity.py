@@ -29,7 +29,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 def bench(name: str) -> ModuleType:
     """A module of bench/ (which is not a package; its modules import each other)."""
     if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
+        sys.path.append(str(BENCH))  # last: bench/google.py must not shadow google
     return importlib.import_module(name)
 
 
