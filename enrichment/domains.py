@@ -79,6 +79,17 @@ def registrable_domain(domain: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def brand_label(domain: str) -> str:
+    """The label under the public suffix: ``mail.acme.co.uk`` -> ``acme`` (under an
+    unknown top-level domain, the label before the last)."""
+    parts = _EXTRACT(domain)
+    if parts.suffix and parts.domain:
+        return parts.domain
+    labels = domain.split(".")
+    return labels[-2] if len(labels) > 1 else domain
+
+
+@lru_cache(maxsize=65536)
 def company_name_from_domain(domain: str) -> str:
     """A readable first name for an account until better evidence arrives:
     ``harborview-analytics.com`` -> ``Harborview Analytics``, ``ibm.com`` -> ``IBM``."""

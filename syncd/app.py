@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from enrichment.domains import DomainLists
+from enrichment.identity import IdentityRules
 from syncd.config import ConfigBase, SourceCommon
 from syncd.db.schema import upgrade
 from syncd.db.session import make_engine
-from syncd.lists import load_lists
+from syncd.lists import load_identity_rules, load_lists
 from syncd.pipeline import Context
 from syncd.secrets import Cipher, load_cipher
 
@@ -37,6 +38,11 @@ class App:
     @cached_property
     def lists(self) -> DomainLists:
         return load_lists(self.config.lists)
+
+    @cached_property
+    def identity(self) -> IdentityRules:
+        """What identity matching reads (:mod:`enrichment.identity`)."""
+        return load_identity_rules(self.config.lists, self.config.identity)
 
     @cached_property
     def cipher(self) -> Cipher:

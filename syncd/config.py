@@ -87,6 +87,17 @@ class Lists(Strict):
     free_mail_domains: ListOverride = ListOverride()
     role_local_parts: ListOverride = ListOverride()
     automated_senders: ListOverride = ListOverride()
+    subaddress_domains: ListOverride = ListOverride()
+    nicknames: ListOverride = ListOverride()
+
+
+class IdentityPolicy(Strict):
+    same_company: tuple[tuple[Domain, ...], ...] = Field((), description=(
+        "groups of domains that are one company (a redirecting alias, a rebrand, a "
+        "country domain): their accounts merge"))
+    auto_merge: float = Field(0.9, ge=0.5, le=1.0, description=(
+        "the evidence score from which two contacts or accounts merge without asking; "
+        "from 0.5 up to it they wait for a person in `syncd merges pending`"))
 
 
 class Team(Strict):
@@ -174,6 +185,7 @@ class ConfigBase(Strict):
     team: Team = Team()
     capture: CapturePolicy = CapturePolicy()
     lists: Lists = Lists()
+    identity: IdentityPolicy = IdentityPolicy()
     logging: Logging = Logging()
     metrics: Metrics = Metrics()
     retention: Retention = Retention()

@@ -10,13 +10,16 @@ from importlib import resources
 from pathlib import Path
 
 from enrichment.domains import DomainLists
-from syncd.config import ListOverride, Lists
+from enrichment.identity import IdentityRules, parse_nicknames
+from syncd.config import IdentityPolicy, ListOverride, Lists
 from syncd.errors import ConfigError
 
 BUNDLED = {
     "free_mail_domains": "free-mail-domains.txt",
     "role_local_parts": "role-local-parts.txt",
     "automated_senders": "automated-senders.txt",
+    "subaddress_domains": "subaddress-domains.txt",
+    "nicknames": "nicknames.txt",
 }
 
 
@@ -31,6 +34,17 @@ def load_lists(config: Lists) -> DomainLists:
         role_local_parts=frozenset(_merged("role_local_parts", config.role_local_parts)),
         automated_patterns=tuple(sorted(_merged("automated_senders",
                                                 config.automated_senders))),
+    )
+
+
+def load_identity_rules(lists: Lists, policy: IdentityPolicy) -> IdentityRules:
+    """Nicknames (``formal: short, ...`` lines), ``+tag`` providers and the policy."""
+    nicknames = "\n".join(sorted(_merged("nicknames", lists.nicknames)))
+    return IdentityRules(
+        nicknames=parse_nicknames(nicknames),
+        subaddress_domains=frozenset(_merged("subaddress_domains", lists.subaddress_domains)),
+        same_company=tuple(frozenset(group) for group in policy.same_company),
+        auto_merge=policy.auto_merge,
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from connectors.base import Attendee, RawEvent
 from enrichment.addresses import normalize_address
+from enrichment.mime import MAX_TEXT_CHARS
 from enrichment.people import clean_display_name
 from syncd.pipeline import (
     Context,
@@ -48,7 +49,7 @@ def plan_event(event: RawEvent, ctx: Context) -> InteractionPlan:
     decisions = tuple(decide(p, automated=None, engaged=_met(p), ctx=ctx)
                       for p in unique_addresses(participants))
     kept = not event.private
-    text = storable(event.description) if kept else ""
+    text = storable(event.description[:MAX_TEXT_CHARS]) if kept else ""
     return InteractionPlan(
         external_id=event.external_id, folder=None, key=meeting_key(event),
         thread_key=event.thread_hint or f"ical:{event.ical_uid}", occurred_at=event.start,

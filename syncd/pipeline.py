@@ -404,4 +404,8 @@ def _signature_facts(sender: str, fields: Fields) -> list[Fact]:
              for subject, name, value in found if value]
     facts += [Fact(sender, "contact", f"phone_{phone.kind}", phone.e164, "signature", 0.7)
               for phone in fields.phones]
+    listed = {address for raw in fields.emails
+              if (address := normalize_address(raw)) and address != sender}
+    facts += [Fact(sender, "contact", "email", address, "signature", 0.7)
+              for address in sorted(listed)]
     return facts

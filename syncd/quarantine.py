@@ -66,7 +66,7 @@ def _retry_one(app: App, quarantine_id: int) -> Retried:
                             .values(reason=f"retried: {reason}"))
             return Retried(quarantine_id, False, reason)
         stats = write_batch(session, row.source_id, [plan], bad=[], deletions=[],
-                            cursor=KEEP_CURSOR, now=datetime.now(UTC))
+                            cursor=KEEP_CURSOR, now=datetime.now(UTC), rules=app.identity)
         session.execute(delete(Quarantine).where(Quarantine.id == row.id))
     detail = f"skipped: {plan.skipped.rule}" if plan.skipped else (
         "captured" if stats.new_interactions else "already captured")

@@ -13,7 +13,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,10 +103,10 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
         _finish(app, source_id, run_id, job.result)
     stats = job.result.stats
     log.info("%s: %s%s; %d messages, %d new interactions, %d skipped, %d quarantined, "
-             "%d new contacts, %d new accounts", source.name, job.result.status,
+             "%d new contacts, %d new accounts, %d merged", source.name, job.result.status,
              f" ({job.result.error})" if job.result.error else "", stats.messages,
              stats.new_interactions, stats.skipped, stats.quarantined, stats.new_contacts,
-             stats.new_accounts)
+             stats.new_accounts, stats.merged)
     return job.result
 
 
@@ -170,7 +170,8 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
         batch = item if isinstance(item, PlannedBatch) else plan_batch(item, context)
         with session_scope(job.app.sessions) as session:
             stats = write_batch(session, job.source_id, batch.plans, bad=batch.bad,
-                                deletions=batch.deletions, cursor=batch.cursor, now=_now())
+                                deletions=batch.deletions, cursor=batch.cursor, now=_now(),
+                                rules=job.app.identity)
             extend_lease(session, job.source_id, job.app.config.database.lease)
         job.result.stats.add(stats)
         if job.progress:
@@ -203,13 +204,23 @@ def plan_batch(batch: Batch, context: Context) -> PlannedBatch:
                     else plan_event(item, context)
                 plans.append(within(without_forgotten(plan, context), context.content_cutoff))
             except Exception as exc:  # one item must never stop the batch
-                bad.append(BadItem(item.external_id, _pipeline_failure(exc),
-                                   item_json.dumps(item), "item"))
+                bad.append(kept_as_allowed(BadItem(item.external_id, _pipeline_failure(exc),
+                                                   item_json.dumps(item), "item"), context))
         elif isinstance(item, BadItem):
-            bad.append(item)
+            bad.append(kept_as_allowed(item, context))
         else:
             deletions.append(item)
     return PlannedBatch(plans, bad, deletions, batch.next_cursor, batch.total)
+
+
+def kept_as_allowed(item: BadItem, context: Context) -> BadItem:
+    """A quarantined item keeps its raw form only where the capture policy keeps text:
+    a ``metadata`` or ``subject`` source keeps the reason alone (a full resync reads
+    the item again once syncd can)."""
+    if shows_text(context.policy) or not item.raw:
+        return item
+    return replace(item, raw=b"", reason=f"{item.reason} (not kept: the capture policy "
+                   "keeps no text; `syncd resync --full` reads it again)")
 
 
 def _pipeline_failure(exc: Exception) -> str:

@@ -133,3 +133,17 @@ def test_kept_times_keep_their_zone() -> None:
                          sender=None)
     loaded = item_json.loads(item_json.dumps(message))
     assert isinstance(loaded, RawMessage) and loaded.date == moment
+
+
+@pytest.mark.parametrize(("visibility", "kept"), [("metadata", False), ("subject", False),
+                                                  ("snippet", True)])
+def test_quarantine_keeps_raw_text_only_where_the_policy_keeps_text(
+        make_app: Any, tmp_path: Path, visibility: str, kept: bool) -> None:
+    put_maildir(tmp_path / "mail", b"\x00\x01 Subject: quetzal pricing, not a message\n")
+    app = make_app([{"name": "inbox", "kind": "maildir", "path": str(tmp_path / "mail"),
+                     "owner": ALICE}], capture={"visibility": visibility})
+    assert run_source(app, app.config.source("inbox")).stats.quarantined == 1
+    with session_scope(app.sessions) as session:
+        raw, reason = session.execute(select(Quarantine.raw, Quarantine.reason)).one()
+    assert (b"quetzal" in raw) is kept
+    assert ("not kept" in reason) is not kept

@@ -108,21 +108,24 @@ def _resync_one(app_: App, source: SourceCommon, full: bool, since: datetime | N
 
 def _summary(app_: App, results: list[RunResult]) -> None:
     summary = table("source", "result", "read", "new mails", "skipped", "quarantined",
-                    "new people", "new accounts", title="resync")
+                    "new people", "new accounts", "merged", title="resync")
     for r in results:
         s = r.stats
         summary.add_row(r.source, r.status + (" (full)" if r.full else ""), str(s.messages),
                         str(s.new_interactions), str(s.skipped), str(s.quarantined),
-                        str(s.new_contacts), str(s.new_accounts))
+                        str(s.new_contacts), str(s.new_accounts), str(s.merged))
     console.print(summary)
     for r in results:
         if r.error:
             console.print(f"[red]{r.source}: {r.error}[/]", highlight=False)
     with session_scope(app_.sessions) as session:
         counts = {name: session.execute(select(func.count()).select_from(model)).scalar()
-                  for name, model in (("interactions", Interaction), ("accounts", Account),
+                  for name, model in (("interactions", Interaction),
                                       ("quarantined items", Quarantine))}
+        counts["accounts"] = session.execute(select(func.count()).select_from(Account).where(
+            Account.merged_into_id.is_(None))).scalar()
         people = session.execute(select(Contact.is_internal, func.count())
+                                 .where(Contact.merged_into_id.is_(None))
                                  .group_by(Contact.is_internal)).all()
     by_kind = dict(people)
     console.print(f"The CRM now holds {by_kind.get(False, 0)} contacts, "

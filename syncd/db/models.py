@@ -82,7 +82,7 @@ class Account(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime]
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
 
 
 class AccountDomain(Base):
@@ -107,7 +107,7 @@ class Contact(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
 
 
 class ContactEmail(Base):
@@ -282,6 +282,7 @@ class Merge(Base):
     """A merge of two contacts or accounts, with its evidence and an undo snapshot."""
 
     __tablename__ = "merges"
+    __table_args__ = (Index("ix_merges_pair", "subject_type", "loser_id", "winner_id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     subject_type: Mapped[str] = mapped_column(String(10))
     winner_id: Mapped[int] = mapped_column(Id)
@@ -291,6 +292,24 @@ class Merge(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(10), server_default="applied")
+    """``applied`` (by the rules or a person), ``pending`` (a suggestion waiting for a
+    person), ``rejected`` (by a person), ``undone`` (unmerged: never applied again)."""
+    by: Mapped[str] = mapped_column(String(10), server_default="rules")
+    """``rules`` or ``person``."""
+
+
+class MatchKey(Base):
+    """A short value a contact or account is indexed under for identity matching
+    (``kind:value``: ``email:jdoe@gmail.com``, ``mobile:+4917...``, ``name:12|doe|john``,
+    ``brand:acme``): only records sharing a key are ever compared
+    (:mod:`enrichment.identity`)."""
+
+    __tablename__ = "match_keys"
+    __table_args__ = (Index("ix_match_keys_subject", "subject_type", "subject_id"),)
+    key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Id, primary_key=True)
 
 
 class Credential(Base):

@@ -27,6 +27,8 @@ from syncd.db.models import (
     Interaction,
     InteractionParticipant,
     InteractionSource,
+    MatchKey,
+    Merge,
     Observation,
     SeenAddress,
     Suppression,
@@ -124,13 +126,27 @@ def _internal(email: str, internal_domains: Iterable[str]) -> bool:
 
 
 def _erase_contacts(session: Session, contacts: set[int]) -> None:
-    ids = sorted(contacts)
+    """The contacts, the records merged into them (the same person), and what identity
+    matching kept of them: keys and merges, whose evidence names addresses."""
+    folded: set[int] = set()
+    for chunk in chunks(sorted(contacts)):
+        folded |= set(session.execute(select(Contact.id).where(
+            Contact.merged_into_id.in_(chunk))).scalars())
+    ids = sorted(contacts | folded)
     for chunk in chunks(ids):
         session.execute(update(Contact).where(Contact.merged_into_id.in_(chunk))
                         .values(merged_into_id=None))
-        session.execute(delete(Observation).where(Observation.subject_type == "contact",
-                                                  Observation.subject_id.in_(chunk)))
+        _erase_identity(session, "contact", chunk)
         session.execute(delete(Contact).where(Contact.id.in_(chunk)))  # emails, phones cascade
+
+
+def _erase_identity(session: Session, subject: str, ids: Sequence[int]) -> None:
+    session.execute(delete(Observation).where(Observation.subject_type == subject,
+                                              Observation.subject_id.in_(ids)))
+    session.execute(delete(MatchKey).where(MatchKey.subject_type == subject,
+                                           MatchKey.subject_id.in_(ids)))
+    session.execute(delete(Merge).where(Merge.subject_type == subject, or_(
+        Merge.winner_id.in_(ids), Merge.loser_id.in_(ids))))
 
 
 def _erase_accounts(session: Session, domain: str) -> int:
@@ -142,8 +158,7 @@ def _erase_accounts(session: Session, domain: str) -> int:
                         .values(account_id=None))
         session.execute(update(Account).where(Account.merged_into_id.in_(chunk))
                         .values(merged_into_id=None))
-        session.execute(delete(Observation).where(Observation.subject_type == "account",
-                                                  Observation.subject_id.in_(chunk)))
+        _erase_identity(session, "account", chunk)
         session.execute(delete(Account).where(Account.id.in_(chunk)))  # domains cascade
     return len(ids)
 

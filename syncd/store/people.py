@@ -31,7 +31,9 @@ class Person(NamedTuple):
 
 @dataclass
 class People:
-    """Contact and account ids for the batch's addresses, and what was created."""
+    """Contact ids for the batch's addresses, the account of each address's domain
+    (what its signature speaks for, even when its contact has moved on to another
+    company), and what was created."""
 
     by_email: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     created_contacts: set[int] = field(default_factory=set)
@@ -49,14 +51,17 @@ class People:
 def ensure_people(session: Session, people: Mapping[str, Person], now: datetime) -> People:
     """Contact (and account) ids for every address in ``people``, creating what is new."""
     result = People()
-    result.by_email = _contacts_of(session, list(people))
-    missing = {email: p for email, p in people.items() if email not in result.by_email}
-    if not missing:
-        return result
-    domains = {p.domain for p in missing.values() if p.domain}
-    accounts = _ensure_accounts(session, domains, now, result.created_accounts)
-    _create_contacts(session, missing, accounts, now, result.created_contacts)
-    result.by_email.update(_contacts_of(session, list(missing)))
+    found = _contacts_of(session, list(people))
+    missing = {email: p for email, p in people.items() if email not in found}
+    domains = {p.domain for p in people.values() if p.domain}
+    if missing:
+        accounts = _ensure_accounts(session, {p.domain for p in missing.values() if p.domain},
+                                    now, result.created_accounts)
+        _create_contacts(session, missing, accounts, now, result.created_contacts)
+        found.update(_contacts_of(session, list(missing)))
+    at_domain = _accounts_of(session, domains) if domains else {}
+    result.by_email = {email: (contact, at_domain.get(people[email].domain or ""))
+                       for email, (contact, _) in found.items()}
     return result
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, case, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import BadItem, Deletion
+from enrichment.identity import IdentityRules
 from syncd.db.models import (
     ContactPhone,
     Interaction,
@@ -29,6 +30,7 @@ from syncd.db.models import (
 )
 from syncd.pipeline import Decision, InteractionPlan
 from syncd.store.derive import Seen, refresh_accounts, refresh_contacts
+from syncd.store.identity import resolve
 from syncd.store.items import record_items
 from syncd.store.people import Person, ensure_people, record_decisions
 from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
@@ -48,11 +50,12 @@ class BatchStats:
     deleted: int = 0
     new_contacts: int = 0
     new_accounts: int = 0
+    merged: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: BatchStats) -> None:
         for name in ("messages", "new_interactions", "skipped", "quarantined", "deleted",
-                     "new_contacts", "new_accounts"):
+                     "new_contacts", "new_accounts", "merged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for reason, count in other.skip_reasons.items():
             self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + count
@@ -68,7 +71,7 @@ class Written:
 
 def write_batch(session: Session, source_id: int, plans: Sequence[InteractionPlan], *,
                 bad: Sequence[BadItem], deletions: Sequence[Deletion],
-                cursor: Any, now: datetime) -> BatchStats:
+                cursor: Any, now: datetime, rules: IdentityRules) -> BatchStats:
     """Upsert everything in the batch, then move the source's cursor with it
     (:data:`KEEP_CURSOR` leaves the cursor alone: items retried from quarantine)."""
     stats = BatchStats(messages=len(plans) + len(bad))
@@ -87,8 +90,11 @@ def write_batch(session: Session, source_id: int, plans: Sequence[InteractionPla
     record_decisions(session, source_id, _decisions(kept, written), now)
     touched = _store_facts(session, source_id, kept, written, people.by_email)
     contacts_seen, accounts_seen = touched
-    refresh_contacts(session, contacts_seen.keys() | people.created_contacts, contacts_seen)
-    refresh_accounts(session, accounts_seen.keys() | people.created_accounts, accounts_seen)
+    contacts = contacts_seen.keys() | people.created_contacts
+    accounts = accounts_seen.keys() | people.created_accounts
+    refresh_contacts(session, contacts, contacts_seen)
+    refresh_accounts(session, accounts, accounts_seen)
+    stats.merged = resolve(session, rules, contacts, accounts, now).merged
     stats.quarantined = _quarantine(session, source_id, bad, now)
     stats.deleted = _mark_deleted(session, source_id, deletions, now)
     _advance(session, source_id, cursor, len(kept), kept, now=now)

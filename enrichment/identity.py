@@ -1,0 +1,211 @@
+"""Who is who: the keys and the evidence that one person is behind several addresses,
+and one company behind several domains. Pure functions; the store applies them.
+
+Matching is by *keys*: each contact and account is indexed under a few short values
+(a canonical address, a LinkedIn profile, a mobile number, a name at an account, a
+company's brand label), and only records sharing a key are ever compared, so a new
+message costs the same whatever the size of the CRM. A key many records share (a
+switchboard number, a common name at a big account) identifies nobody and is
+ignored (:data:`CROWDED`).
+
+Two records sharing keys are scored by noisy-or over the *kinds* of evidence, each
+with its weight (:data:`WEIGHTS`): independent signals add up, the same signal twice
+does not. A pair scoring :data:`AUTO` or more is merged at once; from :data:`REVIEW`
+it waits for a person (``syncd merges pending``). Names that clearly belong to two
+people veto an automatic merge whatever else agrees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from enrichment.people import split_name
+
+GMAIL = frozenset({"gmail.com", "googlemail.com"})
+AUTO = 0.9
+REVIEW = 0.5
+CROWDED = 25
+"""Records one key value may name before it stops identifying anyone."""
+
+WEIGHTS: Mapping[str, float] = {
+    "by_hand": 1.0,
+    "same_address": 1.0,
+    "configured": 1.0,
+    "linkedin": 0.95,
+    "listed_address": 0.9,
+    "mobile": 0.9,
+    "name_at_account": 0.8,
+    "nickname_at_account": 0.7,
+    "address_fits_name": 0.5,
+    "same_name": 0.3,
+    "work_phone": 0.4,
+    "website": 0.9,
+    "brand_and_company": 0.95,
+    "brand": 0.5,
+    "company_name": 0.6,
+}
+"""How much each kind of evidence says on its own (a probability-like weight)."""
+
+
+@dataclass(frozen=True)
+class IdentityRules:
+    """The data and policy matching reads: nicknames, providers with ``+tags``, domain
+    groups the user declared one company, and the auto-merge threshold."""
+
+    nicknames: Mapping[str, frozenset[str]]
+    subaddress_domains: frozenset[str]
+    same_company: tuple[frozenset[str], ...] = ()
+    auto_merge: float = AUTO
+
+    def canonical(self, email: str) -> str:
+        return canonical_address(email, self.subaddress_domains)
+
+    def configured_group(self, domain: str) -> int | None:
+        """Which declared company group the domain is in, if any."""
+        return next((i for i, group in enumerate(self.same_company) if domain in group), None)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason to think two records are one: its kind and what matched."""
+
+    kind: str
+    detail: str
+
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.kind]
+
+
+def score(evidence: Iterable[Evidence]) -> float:
+    """Noisy-or over the kinds of evidence (each kind counted once)."""
+    kinds = {e.kind for e in evidence}
+    miss = 1.0
+    for kind in kinds:
+        miss *= 1.0 - WEIGHTS[kind]
+    return round(1.0 - miss, 4)
+
+
+def parse_nicknames(text: str) -> dict[str, frozenset[str]]:
+    """``robert: bob, rob`` lines -> every name's set of formal roots."""
+    roots: dict[str, set[str]] = {}
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        formal, _, short = line.partition(":")
+        root = fold(formal)
+        for name in [formal, *short.split(",")]:
+            if fold(name):
+                roots.setdefault(fold(name), set()).add(root)
+    return {name: frozenset(found) for name, found in roots.items()}
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and punctuation dropped: ``José-Luis`` -> ``joseluis``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+@lru_cache(maxsize=131072)
+def canonical_address(email: str, subaddress_domains: frozenset[str]) -> str:
+    """The mailbox an address reaches: Gmail without dots and ``+tag`` (googlemail.com
+    is gmail.com), a ``+tag`` dropped where the provider delivers it to the same
+    mailbox, an international domain in its ASCII (punycode) form."""
+    local, _, domain = email.casefold().rpartition("@")
+    with contextlib.suppress(UnicodeError):  # not IDNA-encodable: kept as written
+        domain = domain.encode("idna").decode("ascii")
+    if domain in GMAIL:
+        return f"{local.partition('+')[0].replace('.', '')}@gmail.com"
+    if domain in subaddress_domains and "+" in local.lstrip("+"):
+        local = local.partition("+")[0] or local
+    return f"{local}@{domain}"
+
+
+def given_roots(given: str, nicknames: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The formal names a given name may stand for, itself included."""
+    words = given.split(maxsplit=1)
+    name = fold(words[0]) if words else ""
+    return frozenset({name} | nicknames.get(name, frozenset())) if name else frozenset()
+
+
+def name_keys(full_name: str, nicknames: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """``family|root`` for each formal root of the given name; none for a name without
+    a family name or whose given name is only an initial (``J. Doe`` names many)."""
+    given, family = split_name(full_name)
+    if not given or not family or len(fold(given.split()[0])) < 2:
+        return frozenset()
+    last = fold(family)
+    return frozenset(f"{last}|{root}" for root in given_roots(given, nicknames)) \
+        if last else frozenset()
+
+
+def names_agree(a: str | None, b: str | None,
+                nicknames: Mapping[str, frozenset[str]]) -> bool | None:
+    """True when two full names can be one person's (the same family name, given names
+    equal, nickname-equivalent or one an initial of the other), False when both are
+    complete and cannot, None when either says too little."""
+    if not a or not b:
+        return None
+    (given_a, family_a), (given_b, family_b) = split_name(a), split_name(b)
+    if not (given_a and family_a and given_b and family_b):
+        return None
+    if fold(family_a) != fold(family_b):
+        return False
+    first_a, first_b = fold(given_a.split()[0]), fold(given_b.split()[0])
+    if not first_a or not first_b:
+        return None
+    if len(first_a) == 1 or len(first_b) == 1:
+        initial, full = (first_a, first_b) if len(first_a) == 1 else (first_b, first_a)
+        return initial[0] in _initials(full, nicknames)
+    return first_a == first_b or bool(given_roots(first_a, nicknames) &
+                                      given_roots(first_b, nicknames))
+
+
+def _initials(first: str, nicknames: Mapping[str, frozenset[str]]) -> set[str]:
+    """The initials a person of this given name may sign with (B. for Robert: Bob)."""
+    roots = given_roots(first, nicknames)
+    return {first[0]} | {name[0] for name, formal in nicknames.items() if formal & roots}
+
+
+def address_fits_name(email: str, full_name: str | None) -> bool:
+    """Whether the local part is made of the name (``john.doe``, ``jdoe``, ``j.doe``,
+    ``doe.john``, ``johnd``, ``john.m.doe``): a personal address, not a mailbox's."""
+    if not full_name:
+        return False
+    given, family = split_name(full_name)
+    if not given or not family:
+        return False
+    first, last = fold(given.split()[0]), fold(family.split()[-1])
+    local = fold(email.rpartition("@")[0].partition("+")[0])
+    if not first or not last or not local:
+        return False
+    return local in {first[0] + last, last + first[0], first + last[0], last} or (
+        local.startswith(first) and local.endswith(last)) or (
+        local.startswith(last) and local.endswith(first))
+
+
+def shared_mailbox(names: Iterable[str], nicknames: Mapping[str, frozenset[str]]) -> bool:
+    """An address that has signed with the names of three or more different people is
+    a team's mailbox, not a person, and never merges into one."""
+    people: list[str] = []
+    for name in names:
+        if all(names_agree(name, other, nicknames) is False for other in people):
+            people.append(name)
+    return len(people) >= 3
+
+
+_LEGAL = re.compile(
+    r"\b(incorporated|inc|corporation|corp|company|co|llc|llp|ltd|limited|plc|gmbh|ag|"
+    r"kg|sa|sas|sarl|srl|spa|bv|nv|oy|ab|as|pty|pte|kk)\b\.?", re.IGNORECASE)
+
+
+def company_key(name: str) -> str:
+    """A company name without case, accents, punctuation and legal form: ``ACME
+    Corp.``, ``Acme Corporation`` and ``Acme, Inc.`` are all ``acme``."""
+    return fold(_LEGAL.sub(" ", name))

@@ -1,0 +1,651 @@
+"""Identity resolution in the store: keys, candidate pairs, merges and their undoing.
+
+After each batch the contacts and accounts it touched are indexed under their match
+keys (``match_keys``). A key that is new for a record is looked up: every other
+record holding it (or its counterpart: an address a signature lists against the
+address a contact owns, a website against a domain) is a candidate, judged with
+:mod:`enrichment.identity`. A pair scoring the auto-merge threshold merges at once;
+from :data:`~enrichment.identity.REVIEW` it waits in ``merges`` as ``pending``. A
+pair a person rejected or unmerged is never merged by the rules again.
+
+A merge moves the loser's addresses (or domains), phones and observations to the
+winner, points the loser (and whatever was merged into it) at the winner, and keeps
+in its snapshot exactly what moved, so ``unmerge`` puts each row back. Work is per
+key, never per table, so it costs the same with a thousand records or a million.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from enrichment.domains import brand_label, registrable_domain
+from enrichment.identity import (
+    CROWDED,
+    REVIEW,
+    Evidence,
+    IdentityRules,
+    address_fits_name,
+    company_key,
+    fold,
+    name_keys,
+    names_agree,
+    score,
+    shared_mailbox,
+)
+from syncd.db.models import (
+    Account,
+    AccountDomain,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Interaction,
+    InteractionParticipant,
+    MatchKey,
+    Merge,
+    Observation,
+)
+from syncd.store.derive import refresh_accounts, refresh_contacts
+from syncd.store.upsert import chunks, insert_ignore
+
+CONTACT = "contact"
+ACCOUNT = "account"
+KEY_FIELDS = {"linkedin": "linkedin", "phone_mobile": "mobile", "phone_work": "phone",
+              "email": "listed", "full_name": "name"}
+"""Contact observation fields that make keys, and the key kind each makes."""
+COUNTERPARTS = {"email": "listed", "listed": "email", "domain": "website",
+                "website": "domain"}
+"""Key kinds that match another kind: a listed address finds its owner's address."""
+ONE_SIDED = frozenset({"listed", "website"})
+"""Kinds that say nothing when two records share them (two colleagues listing one
+team address): they only meet their counterpart."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two records of one kind; in a merge, the first absorbs the second."""
+
+    subject: str
+    winner: int
+    loser: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What resolution did: merges applied and suggestions left for a person."""
+
+    merged: int = 0
+    pending: int = 0
+
+
+# ------------------------------------------------------------------ keys
+
+
+def contact_keys(session: Session, ids: Iterable[int],
+                 rules: IdentityRules) -> dict[int, set[str]]:
+    """Every match key of these contacts, from their addresses and observations."""
+    keys: dict[int, set[str]] = defaultdict(set)
+    for chunk in chunks(sorted(set(ids))):
+        accounts = dict(session.execute(select(Contact.id, Contact.account_id).where(
+            Contact.id.in_(chunk), Contact.merged_into_id.is_(None))).all())
+        for email, contact_id in session.execute(select(
+                ContactEmail.email, ContactEmail.contact_id).where(
+                ContactEmail.contact_id.in_(list(accounts)))):
+            keys[contact_id].add(f"email:{rules.canonical(email)}")
+        for contact_id, field, value in session.execute(select(
+                Observation.subject_id, Observation.field, Observation.value).where(
+                Observation.subject_type == CONTACT, Observation.subject_id.in_(list(accounts)),
+                Observation.field.in_(list(KEY_FIELDS))).distinct()):
+            keys[contact_id] |= _contact_value_keys(field, value, accounts[contact_id], rules)
+    return keys
+
+
+def _contact_value_keys(field: str, value: str, account_id: int | None,
+                        rules: IdentityRules) -> set[str]:
+    kind = KEY_FIELDS[field]
+    if kind == "name":
+        if account_id is None:
+            return set()  # a name identifies a person only within one company
+        return {f"name:{account_id}|{key}" for key in name_keys(value, rules.nicknames)}
+    if kind == "listed":
+        return {f"listed:{rules.canonical(value.lower())}"}
+    return {f"{kind}:{value.lower() if kind == 'linkedin' else value}"}
+
+
+def account_keys(session: Session, ids: Iterable[int],
+                 rules: IdentityRules) -> dict[int, set[str]]:
+    """Every match key of these accounts: domains, their brand labels, the groups of
+    domains declared one company, the company names their people sign with, the
+    websites they give."""
+    keys: dict[int, set[str]] = defaultdict(set)
+    for chunk in chunks(sorted(set(ids))):
+        live = list(session.execute(select(Account.id).where(
+            Account.id.in_(chunk), Account.merged_into_id.is_(None))).scalars())
+        for domain, account_id in session.execute(select(
+                AccountDomain.domain, AccountDomain.account_id).where(
+                AccountDomain.account_id.in_(live))):
+            keys[account_id] |= {f"domain:{domain}", f"brand:{brand_label(domain)}"}
+            group = rules.configured_group(domain)
+            if group is not None:
+                keys[account_id].add("group:" + ",".join(sorted(rules.same_company[group])))
+        for account_id, field, value in session.execute(select(
+                Observation.subject_id, Observation.field, Observation.value).where(
+                Observation.subject_type == ACCOUNT, Observation.subject_id.in_(live),
+                Observation.method == "signature",
+                Observation.field.in_(["name", "website"])).distinct()):
+            if field == "name" and company_key(value):
+                keys[account_id].add(f"company:{company_key(value)}")
+            elif field == "website":
+                host = value.lower().removeprefix("https://").removeprefix("http://")
+                host = host.split("/", 1)[0].removeprefix("www.")
+                if host:
+                    keys[account_id].add(f"website:{registrable_domain(host)}")
+    return keys
+
+
+# ------------------------------------------------------------------ resolving
+
+
+def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
+            accounts: Iterable[int], now: datetime) -> Outcome:
+    """Index the touched records under their keys and judge every new candidate pair;
+    accounts first, since an account merge gives contacts a common account."""
+    merged = pending = 0
+    contacts, account_ids = set(contacts), set(accounts)
+    if account_ids:
+        pairs = _new_pairs(session, ACCOUNT, account_keys(session, account_ids, rules))
+        for a, b in sorted(pairs):
+            result = _judge_accounts(session, rules, a, b, now)
+            merged, pending = merged + (result == "merged"), pending + (result == "pending")
+            if result == "merged":
+                contacts |= _contacts_at(session, min(a, b))
+    pairs = _new_pairs(session, CONTACT, contact_keys(session, contacts, rules))
+    if pairs:
+        done = _judge_contact_pairs(session, rules, sorted(pairs), now)
+        merged, pending = merged + done.merged, pending + done.pending
+    return Outcome(merged, pending)
+
+
+def _new_pairs(session: Session, subject: str, keys: Mapping[int, set[str]]
+               ) -> set[tuple[int, int]]:
+    """Store the keys; the pairs of records that a key new to one of them joins."""
+    wanted = {key for found in keys.values() for key in found}
+    wanted |= {_counterpart(key) for key in wanted if _counterpart(key)}
+    holders: dict[str, set[int]] = defaultdict(set)
+    for chunk in chunks(sorted(wanted)):
+        for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id).where(
+                MatchKey.subject_type == subject, MatchKey.key.in_(chunk))):
+            holders[key].add(subject_id)
+    fresh = [(key, subject_id) for subject_id, found in keys.items() for key in found
+             if subject_id not in holders[key]]
+    insert_ignore(session, MatchKey, [{"key": k, "subject_type": subject, "subject_id": i}
+                                      for k, i in fresh], ["key", "subject_type", "subject_id"])
+    pairs: set[tuple[int, int]] = set()
+    for key, subject_id in fresh:
+        same = holders[key] if key.partition(":")[0] not in ONE_SIDED else set()
+        others = (same | holders.get(_counterpart(key), set())) - {subject_id}
+        if len(others) < CROWDED:
+            pairs |= {(min(subject_id, o), max(subject_id, o)) for o in others}
+        holders[key].add(subject_id)
+    return pairs
+
+
+def _counterpart(key: str) -> str:
+    kind, _, value = key.partition(":")
+    return f"{COUNTERPARTS[kind]}:{value}" if kind in COUNTERPARTS else ""
+
+
+def _keys_of(session: Session, subject: str, subject_id: int) -> set[str]:
+    return set(session.execute(select(MatchKey.key).where(
+        MatchKey.subject_type == subject, MatchKey.subject_id == subject_id)).scalars())
+
+
+def _values(keys: set[str], kind: str) -> set[str]:
+    return {k.partition(":")[2] for k in keys if k.startswith(f"{kind}:")}
+
+
+def _both(keys_a: set[str], keys_b: set[str], kind: str, other: str | None = None
+          ) -> set[str]:
+    """Values one holds as ``kind`` keys and the other as ``other`` (or also ``kind``)."""
+    found = _values(keys_a, kind) & _values(keys_b, other or kind)
+    if other:
+        found |= _values(keys_a, other) & _values(keys_b, kind)
+    return found
+
+
+@dataclass
+class _Known:
+    """What judging a round of contact pairs reads, fetched for all of them at once and
+    kept current as the round merges."""
+
+    rows: dict[int, Any]
+    keys: dict[int, set[str]]
+    names: dict[int, list[str]]
+    emails: dict[int, list[str]]
+    settled: set[frozenset[int]]
+    """Pairs a person rejected or unmerged."""
+    pending: dict[frozenset[int], int]
+
+    @classmethod
+    def fetch(cls, session: Session, ids: Sequence[int]) -> _Known:
+        known = cls({}, defaultdict(set), defaultdict(list), defaultdict(list), set(), {})
+        for chunk in chunks(sorted(set(ids))):
+            known.rows.update({row.id: row for row in session.execute(select(
+                Contact.id, Contact.full_name, Contact.is_internal, Contact.merged_into_id)
+                .where(Contact.id.in_(chunk)))})
+            for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id)
+                                                   .where(MatchKey.subject_type == CONTACT,
+                                                          MatchKey.subject_id.in_(chunk))):
+                known.keys[subject_id].add(key)
+            for subject_id, value in session.execute(select(
+                    Observation.subject_id, Observation.value).where(
+                    Observation.subject_type == CONTACT, Observation.subject_id.in_(chunk),
+                    Observation.field == "full_name", Observation.method != "address")):
+                known.names[subject_id].append(value)
+            for email, contact_id in session.execute(select(
+                    ContactEmail.email, ContactEmail.contact_id).where(
+                    ContactEmail.contact_id.in_(chunk))):
+                known.emails[contact_id].append(email)
+            for merge_id, winner, loser, status in session.execute(select(
+                    Merge.id, Merge.winner_id, Merge.loser_id, Merge.status).where(
+                    Merge.subject_type == CONTACT, Merge.loser_id.in_(chunk),
+                    Merge.status.in_(["rejected", "undone", "pending"]))):
+                if status == "pending":
+                    known.pending[frozenset((winner, loser))] = merge_id
+                else:
+                    known.settled.add(frozenset((winner, loser)))
+        return known
+
+    def absorb(self, winner: int, loser: int) -> None:
+        self.keys[winner] |= self.keys.pop(loser, set())
+        self.names[winner] += self.names.pop(loser, [])
+        self.emails[winner] += self.emails.pop(loser, [])
+
+
+def _judge_contact_pairs(session: Session, rules: IdentityRules,
+                         pairs: Sequence[tuple[int, int]], now: datetime) -> Outcome:
+    """Judge a round of pairs; a record merged earlier in the round is judged as the
+    record it went into, with everything it brought."""
+    known = _Known.fetch(session, [i for pair in pairs for i in pair])
+    into: dict[int, int] = {}
+    merged = pending = 0
+    winners: set[int] = set()
+
+    def root(contact_id: int) -> int:
+        while contact_id in into:
+            contact_id = into[contact_id]
+        return contact_id
+
+    for first, second in pairs:
+        a, b = sorted((root(first), root(second)))
+        verdict = _contact_verdict(known, rules, a, b)
+        if verdict is None:
+            continue
+        evidence, veto = verdict
+        value = score(evidence)
+        pair = Pair(CONTACT, a, b)
+        if value >= rules.auto_merge and not veto:
+            merge(session, rules, pair, value=value, evidence=evidence, by="rules", now=now,
+                  keys=(known.keys[a], known.keys[b]))
+            known.absorb(a, b)
+            into[b] = a
+            winners.add(a)
+            merged += 1
+        elif value >= REVIEW:
+            pending += _suggest(session, pair, evidence, veto=veto, now=now,
+                                existing=known.pending.get(frozenset((a, b))))
+    refresh_contacts(session, winners - set(into), {})
+    return Outcome(merged, pending)
+
+
+def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
+                     ) -> tuple[list[Evidence], bool] | None:
+    """The evidence on a pair and whether names veto an automatic merge; None when the
+    pair must not merge at all."""
+    row_a, row_b = known.rows.get(a), known.rows.get(b)
+    if a == b or row_a is None or row_b is None or frozenset((a, b)) in known.settled:
+        return None
+    if row_a.is_internal != row_b.is_internal:
+        return None
+    if shared_mailbox(known.names[a], rules.nicknames) or \
+            shared_mailbox(known.names[b], rules.nicknames):
+        return None  # a team's mailbox never merges into a person
+    evidence = contact_evidence(rules, (known.keys[a], known.keys[b]),
+                                (known.emails[a], known.emails[b]),
+                                (row_a.full_name, row_b.full_name))
+    certain = any(e.kind == "same_address" for e in evidence)
+    veto = not certain and any(names_agree(x, y, rules.nicknames) is False
+                               for x in (row_a.full_name,) for y in (row_b.full_name,))
+    return evidence, veto
+
+
+def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
+                     emails: tuple[Sequence[str], Sequence[str]],
+                     names: tuple[str | None, str | None]) -> list[Evidence]:
+    """Every reason to think two contacts (their keys, addresses, names) are one."""
+    keys_a, keys_b = keys
+    evidence = [Evidence("same_address", v) for v in _both(keys_a, keys_b, "email")]
+    evidence += [Evidence("listed_address", v)
+                 for v in _both(keys_a, keys_b, "email", "listed")]
+    for kind, evidence_kind in (("linkedin", "linkedin"), ("mobile", "mobile"),
+                                ("phone", "work_phone")):
+        evidence += [Evidence(evidence_kind, v) for v in _both(keys_a, keys_b, kind)]
+    shared_names = _both(keys_a, keys_b, "name")
+    name_a, name_b = names
+    if not shared_names and name_a and name_b and fold(name_a) == fold(name_b):
+        evidence.append(Evidence("same_name", name_a))
+    if shared_names:
+        exact = bool(name_a and name_b and fold(name_a) == fold(name_b))
+        evidence.append(Evidence("name_at_account" if exact else "nickname_at_account",
+                                 sorted(shared_names)[0].partition("|")[2]))
+        if any(address_fits_name(e, name_a) for e in emails[0]) and any(
+                address_fits_name(e, name_b) for e in emails[1]):
+            evidence.append(Evidence("address_fits_name",
+                                     ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
+    return evidence
+
+
+def _judge_accounts(session: Session, rules: IdentityRules, a: int, b: int,
+                    now: datetime) -> str | None:
+    live = set(session.execute(select(Account.id).where(
+        Account.id.in_([a, b]), Account.merged_into_id.is_(None))).scalars())
+    if live != {a, b} or _decided(session, Pair(ACCOUNT, a, b)):
+        return None
+    keys_a, keys_b = _keys_of(session, ACCOUNT, a), _keys_of(session, ACCOUNT, b)
+    evidence = account_evidence(keys_a, keys_b)
+    companies_a = {k for k in keys_a if k.startswith("company:")}
+    companies_b = {k for k in keys_b if k.startswith("company:")}
+    veto = bool(companies_a and companies_b and not companies_a & companies_b)
+    certain = any(e.kind == "configured" for e in evidence)
+    return _decide(session, rules, Pair(ACCOUNT, a, b), evidence, veto=veto and not certain,
+                   now=now)
+
+
+def account_evidence(keys_a: set[str], keys_b: set[str]) -> list[Evidence]:
+    """Every reason to think two accounts are one company."""
+    evidence = [Evidence("configured", group) for group in _both(keys_a, keys_b, "group")]
+    evidence += [Evidence("website", v) for v in sorted(_both(keys_a, keys_b, "website",
+                                                               "domain"))]
+    brands, companies = _both(keys_a, keys_b, "brand"), _both(keys_a, keys_b, "company")
+    if brands and companies:
+        evidence.append(Evidence("brand_and_company", sorted(companies)[0]))
+    elif brands:
+        evidence.append(Evidence("brand", sorted(brands)[0]))
+    elif companies:
+        evidence.append(Evidence("company_name", sorted(companies)[0]))
+    return evidence
+
+
+def _decide(session: Session, rules: IdentityRules, pair: Pair, evidence: list[Evidence],
+            *, veto: bool, now: datetime) -> str | None:
+    """Merge, suggest, or let be; an existing suggestion is brought up to date."""
+    value = score(evidence)
+    if value >= rules.auto_merge and not veto:
+        merge(session, rules, pair, value=value, evidence=evidence, by="rules", now=now)
+        return "merged"
+    if value < REVIEW:
+        return None
+    return "pending" if _suggest(session, pair, evidence, veto=veto, now=now,
+                                 existing=_pending(session, pair)) else None
+
+
+def _suggest(session: Session, pair: Pair, evidence: Sequence[Evidence], *, veto: bool,
+             now: datetime, existing: int | None) -> int:
+    """Leave the pair for a person (1), or bring its waiting suggestion up to date (0)."""
+    record = {"score": score(evidence),
+              "evidence": _evidence_json(evidence, HELD_BACK[pair.subject] if veto else None)}
+    if existing is not None:
+        session.execute(update(Merge).where(Merge.id == existing).values(**record))
+        return 0
+    session.add(Merge(subject_type=pair.subject, winner_id=pair.winner, loser_id=pair.loser,
+                      snapshot={}, created_at=now, status="pending", by="rules", **record))
+    return 1
+
+
+HELD_BACK = {CONTACT: "their names belong to two different people",
+             ACCOUNT: "their people sign with different company names"}
+
+
+def _evidence_json(evidence: Sequence[Evidence], veto: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"found": [{"kind": e.kind, "detail": e.detail,
+                                        "weight": e.weight} for e in evidence]}
+    if veto:
+        found["held_back"] = veto
+    return found
+
+
+def _either_way(pair: Pair) -> Any:
+    a, b = pair.winner, pair.loser
+    return (Merge.subject_type == pair.subject) & or_(
+        (Merge.winner_id == a) & (Merge.loser_id == b),
+        (Merge.winner_id == b) & (Merge.loser_id == a))
+
+
+def _decided(session: Session, pair: Pair) -> bool:
+    """A person rejected this pair, or unmerged it: the rules leave it alone."""
+    return session.execute(select(Merge.id).where(
+        _either_way(pair), Merge.status.in_(["rejected", "undone"]))).first() is not None
+
+
+def _pending(session: Session, pair: Pair) -> int | None:
+    found: int | None = session.execute(select(Merge.id).where(
+        _either_way(pair), Merge.status == "pending")).scalar()
+    return found
+
+
+def _contacts_at(session: Session, account_id: int) -> set[int]:
+    return set(session.execute(select(Contact.id).where(
+        Contact.account_id == account_id, Contact.merged_into_id.is_(None))).scalars())
+
+
+# ------------------------------------------------------------------ merging
+
+
+def merge(session: Session, rules: IdentityRules, pair: Pair, *, value: float,
+          evidence: Sequence[Evidence], by: str, now: datetime,
+          keys: tuple[set[str], set[str]] | None = None) -> int:
+    """Fold the pair's loser into its winner; the merge's id (its snapshot undoes it).
+
+    ``keys`` (both records' match keys, when the caller holds them) moves the loser's
+    keys to the winner as they are, and leaves refreshing the winner's fields to the
+    caller; without them the keys are computed again and the fields refreshed."""
+    if pair.subject == CONTACT:
+        snapshot = _merge_contacts(session, pair, refresh=keys is None)
+    else:
+        snapshot = _merge_accounts(session, pair)
+    found = _pending(session, pair)
+    record = {"winner_id": pair.winner, "loser_id": pair.loser, "score": value,
+              "snapshot": snapshot, "evidence": _evidence_json(evidence),
+              "status": "applied", "by": by, "created_at": now}
+    if found is not None:
+        session.execute(update(Merge).where(Merge.id == found).values(**record))
+        merge_id = found
+    else:
+        row = Merge(subject_type=pair.subject, **record)
+        session.add(row)
+        session.flush()
+        merge_id = row.id
+    if keys is None:
+        _rekey(session, rules, pair.subject, [pair.winner, pair.loser])
+    else:
+        session.execute(delete(MatchKey).where(MatchKey.subject_type == pair.subject,
+                                               MatchKey.subject_id == pair.loser))
+        insert_ignore(session, MatchKey, [
+            {"key": k, "subject_type": pair.subject, "subject_id": pair.winner}
+            for k in keys[1] - keys[0]], ["key", "subject_type", "subject_id"])
+    return merge_id
+
+
+def _moved(session: Session, pair: Pair, *, model: Any, column: Any, ident: Sequence[str],
+           where: Any = None) -> list[int]:
+    """Move the loser's rows that the winner does not already have; their ids."""
+    key_columns = [getattr(model, name) for name in ident]
+    scope = where if where is not None else true()
+
+    def held_by(owner: int) -> Any:
+        return (column == owner) & scope
+
+    have = set(session.execute(select(*key_columns).where(held_by(pair.winner))).all())
+    rows = session.execute(select(model.id, *key_columns).where(held_by(pair.loser))).all()
+    ids = [row[0] for row in rows if tuple(row[1:]) not in have]
+    for chunk in chunks(ids):
+        session.execute(update(model).where(model.id.in_(chunk))
+                        .values({column.key: pair.winner}))
+    return ids
+
+
+def _merge_contacts(session: Session, pair: Pair, *, refresh: bool) -> dict[str, Any]:
+    winner, loser = pair.winner, pair.loser
+    accounts = dict(session.execute(select(Contact.id, Contact.account_id).where(
+        Contact.id.in_([winner, loser]))).all())
+    emails = list(session.execute(select(ContactEmail.email).where(
+        ContactEmail.contact_id == loser)).scalars())
+    session.execute(update(ContactEmail).where(ContactEmail.contact_id == loser)
+                    .values(contact_id=winner))
+    phones = _moved(session, pair, model=ContactPhone, column=ContactPhone.contact_id,
+                    ident=["e164"])
+    observations = _moved(session, pair, model=Observation, column=Observation.subject_id,
+                          ident=["field", "value", "method"],
+                          where=Observation.subject_type == CONTACT)
+    folded = list(session.execute(select(Contact.id).where(
+        Contact.merged_into_id == loser)).scalars())
+    session.execute(update(Contact).where(Contact.id.in_([loser, *folded]))
+                    .values(merged_into_id=winner))
+    account = _latest_account(session, winner, accounts[winner], accounts[loser])
+    if account != accounts[winner]:
+        session.execute(update(Contact).where(Contact.id == winner).values(account_id=account))
+    if refresh:
+        refresh_contacts(session, {winner}, {})
+    return {"emails": emails, "phones": phones, "observations": observations,
+            "folded": folded, "accounts": {"winner": accounts[winner],
+                                           "loser": accounts[loser]}}
+
+
+def _latest_account(session: Session, contact_id: int, mine: int | None,
+                    theirs: int | None) -> int | None:
+    """After a merge across companies (a job change), the account of the address the
+    person wrote from last; history stays with every address."""
+    if mine is None or theirs is None or mine == theirs:
+        return mine if mine is not None else theirs
+    emails = list(session.execute(select(ContactEmail.email).where(
+        ContactEmail.contact_id == contact_id)).scalars())
+    domains = {e: registrable_domain(e.rpartition("@")[2]) for e in emails}
+    owner = dict(session.execute(select(AccountDomain.domain, AccountDomain.account_id).where(
+        AccountDomain.domain.in_(set(domains.values())))).all())
+    last = session.execute(
+        select(InteractionParticipant.email, func.max(Interaction.occurred_at))
+        .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
+        .where(InteractionParticipant.email.in_(emails))
+        .group_by(InteractionParticipant.email)).all()
+    dated = sorted(((when, owner.get(domains[email])) for email, when in last if when),
+                   key=lambda pair: pair[0], reverse=True)
+    return next((account for _, account in dated if account in (mine, theirs)), mine)
+
+
+def _merge_accounts(session: Session, pair: Pair) -> dict[str, Any]:
+    winner, loser = pair.winner, pair.loser
+    domains = list(session.execute(select(AccountDomain.domain).where(
+        AccountDomain.account_id == loser)).scalars())
+    session.execute(update(AccountDomain).where(AccountDomain.account_id == loser)
+                    .values(account_id=winner))
+    people = list(session.execute(select(Contact.id).where(
+        Contact.account_id == loser)).scalars())
+    for chunk in chunks(people):
+        session.execute(update(Contact).where(Contact.id.in_(chunk)).values(account_id=winner))
+    observations = _moved(session, pair, model=Observation, column=Observation.subject_id,
+                          ident=["field", "value", "method"],
+                          where=Observation.subject_type == ACCOUNT)
+    folded = list(session.execute(select(Account.id).where(
+        Account.merged_into_id == loser)).scalars())
+    session.execute(update(Account).where(Account.id.in_([loser, *folded]))
+                    .values(merged_into_id=winner))
+    refresh_accounts(session, {winner}, {})
+    return {"domains": domains, "contacts": people, "observations": observations,
+            "folded": folded}
+
+
+def merge_by_hand(session: Session, rules: IdentityRules, pair: Pair, now: datetime) -> int:
+    """A person's merge (``syncd merge``, or accepting a suggestion): the first record
+    keeps, the second folds into it."""
+    model = Contact if pair.subject == CONTACT else Account
+    live = set(session.execute(select(model.id).where(
+        model.id.in_([pair.winner, pair.loser]), model.merged_into_id.is_(None))).scalars())
+    for subject_id in (pair.winner, pair.loser):
+        if subject_id not in live:
+            raise LookupError(f"no {pair.subject} #{subject_id} to merge (or it was merged "
+                              "into another already)")
+    if pair.winner == pair.loser:
+        raise LookupError("a record cannot be merged into itself")
+    return merge(session, rules, pair, value=1.0, evidence=[Evidence("by_hand", "")],
+                 by="person", now=now)
+
+
+def reject(session: Session, merge_id: int) -> None:
+    """A person says the suggestion is wrong: the rules never suggest the pair again."""
+    row = session.get(Merge, merge_id)
+    if row is None or row.status != "pending":
+        raise LookupError(f"no pending suggestion #{merge_id}")
+    row.status, row.by = "rejected", "person"
+
+
+def unmerge(session: Session, rules: IdentityRules, merge_id: int, now: datetime) -> Merge:
+    """Put back every row the merge moved; the rules never merge the pair again."""
+    row = session.get(Merge, merge_id)
+    if row is None or row.status != "applied":
+        raise LookupError(f"no applied merge #{merge_id}"
+                          + (f" (it is {row.status})" if row is not None else ""))
+    snap, winner, loser = row.snapshot, row.winner_id, row.loser_id
+    pair = Pair(row.subject_type, winner, loser)
+    if row.subject_type == CONTACT:
+        _back(session, pair, model=ContactEmail, ident=ContactEmail.email,
+              values=snap["emails"], column=ContactEmail.contact_id)
+        _back(session, pair, model=ContactPhone, ident=ContactPhone.id,
+              values=snap["phones"], column=ContactPhone.contact_id)
+        _back(session, pair, model=Observation, ident=Observation.id,
+              values=snap["observations"], column=Observation.subject_id)
+        session.execute(update(Contact).where(Contact.id.in_(snap["folded"]))
+                        .values(merged_into_id=loser))
+        session.execute(update(Contact).where(Contact.id == loser)
+                        .values(merged_into_id=None, account_id=snap["accounts"]["loser"]))
+        session.execute(update(Contact).where(Contact.id == winner)
+                        .values(account_id=snap["accounts"]["winner"]))
+        refresh_contacts(session, {winner, loser}, {})
+    else:
+        _back(session, pair, model=AccountDomain, ident=AccountDomain.domain,
+              values=snap["domains"], column=AccountDomain.account_id)
+        _back(session, pair, model=Contact, ident=Contact.id,
+              values=snap["contacts"], column=Contact.account_id)
+        _back(session, pair, model=Observation, ident=Observation.id,
+              values=snap["observations"], column=Observation.subject_id)
+        session.execute(update(Account).where(Account.id.in_(snap["folded"]))
+                        .values(merged_into_id=loser))
+        session.execute(update(Account).where(Account.id == loser).values(merged_into_id=None))
+        refresh_accounts(session, {winner, loser}, {})
+    row.status, row.undone_at = "undone", now
+    _rekey(session, rules, row.subject_type, [winner, loser])
+    return row
+
+
+def _back(session: Session, pair: Pair, *, model: Any, ident: Any, values: Sequence[Any],
+          column: Any) -> None:
+    """Rows named in the snapshot that still belong to the winner go back."""
+    for chunk in chunks(list(values)):
+        session.execute(update(model).where(ident.in_(chunk), column == pair.winner)
+                        .values({column.key: pair.loser}))
+
+
+def _rekey(session: Session, rules: IdentityRules, subject: str, ids: Sequence[int]) -> None:
+    """The keys of ``ids`` computed again from what they now hold."""
+    session.execute(delete(MatchKey).where(MatchKey.subject_type == subject,
+                                           MatchKey.subject_id.in_(ids)))
+    keys = contact_keys(session, ids, rules) if subject == CONTACT \
+        else account_keys(session, ids, rules)
+    insert_ignore(session, MatchKey, [{"key": k, "subject_type": subject, "subject_id": i}
+                                      for i, found in keys.items() for k in found],
+                  ["key", "subject_type", "subject_id"])

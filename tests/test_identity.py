@@ -1,0 +1,104 @@
+"""The pure identity rules: canonical addresses, name keys, evidence and scores."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from enrichment.identity import (
+    AUTO,
+    REVIEW,
+    Evidence,
+    address_fits_name,
+    canonical_address,
+    company_key,
+    name_keys,
+    names_agree,
+    parse_nicknames,
+    score,
+    shared_mailbox,
+)
+from syncd.lists import bundled_text, parse_list
+
+NICKNAMES = parse_nicknames(bundled_text("lists/nicknames.txt"))
+SUBADDRESS = frozenset(parse_list(bundled_text("lists/subaddress-domains.txt")))
+
+
+@pytest.mark.parametrize(("address", "canonical"), [
+    ("John.Doe+crm@gmail.com", "johndoe@gmail.com"),
+    ("j.o.h.n.doe@googlemail.com", "johndoe@gmail.com"),
+    ("jane+news@outlook.com", "jane@outlook.com"),
+    ("jane+sales@acme.example", "jane+sales@acme.example"),  # unknown provider: kept
+    ("j.doe@acme.example", "j.doe@acme.example"),  # dots only matter at Gmail
+    ("anna@bücher.example", "anna@xn--bcher-kva.example"),
+    ("+x@outlook.com", "+x@outlook.com"),
+])
+def test_canonical_addresses(address: str, canonical: str) -> None:
+    assert canonical_address(address, SUBADDRESS) == canonical
+
+
+@given(st.emails())
+def test_canonical_address_is_idempotent(address: str) -> None:
+    once = canonical_address(address, SUBADDRESS)
+    assert canonical_address(once, SUBADDRESS) == once
+
+
+def test_nicknames_and_name_keys() -> None:
+    assert "robert" in NICKNAMES["bob"] and "william" in NICKNAMES["bill"]
+    assert name_keys("Bob Smith", NICKNAMES) & name_keys("Robert Smith", NICKNAMES)
+    assert name_keys("SMITH, ROBERT", NICKNAMES) & name_keys("Robert Smith", NICKNAMES)
+    assert name_keys("Kate Jones", NICKNAMES) & name_keys("Katherine Jones", NICKNAMES)
+    assert not name_keys("R. Smith", NICKNAMES)  # an initial names too many
+    assert not name_keys("Bob Smith", NICKNAMES) & name_keys("Robert Smyth", NICKNAMES)
+    assert not name_keys("Prince", NICKNAMES)
+
+
+@pytest.mark.parametrize(("a", "b", "agree"), [
+    ("Bob Smith", "Robert Smith", True),
+    ("J. Smith", "John Smith", True),
+    ("Smith, John", "JOHN SMITH", True),
+    ("José Núñez", "Jose Nunez", True),
+    ("John Smith", "Jane Smith", False),
+    ("John Smith", "John Smyth", False),
+    ("John Smith", None, None),
+    ("Support", "John Smith", None),
+])
+def test_names_agree(a: str, b: str | None, agree: bool | None) -> None:
+    assert names_agree(a, b, NICKNAMES) is agree
+    assert names_agree(b, a, NICKNAMES) is agree
+
+
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_names_agree_is_symmetric_and_never_fails(a: str, b: str) -> None:
+    assert names_agree(a, b, NICKNAMES) is names_agree(b, a, NICKNAMES)
+
+
+@pytest.mark.parametrize(("address", "fits"), [
+    ("john.doe@acme.example", True), ("jdoe@acme.example", True),
+    ("j.doe@acme.example", True), ("doe.john@acme.example", True),
+    ("johnd@acme.example", True), ("sales@acme.example", False),
+    ("jane.doe@acme.example", False),
+])
+def test_address_fits_name(address: str, fits: bool) -> None:
+    assert address_fits_name(address, "John Doe") is fits
+
+
+def test_scores_combine_kinds_not_repeats() -> None:
+    name = Evidence("name_at_account", "smith|robert")
+    assert score([name]) == 0.8 and REVIEW <= score([name]) < AUTO
+    assert score([name, Evidence("name_at_account", "other")]) == 0.8
+    assert score([name, Evidence("address_fits_name", "x")]) >= AUTO
+    assert score([Evidence("work_phone", "+1")]) < REVIEW
+    assert score([Evidence("linkedin", "in/x")]) >= AUTO
+
+
+def test_shared_mailboxes_sign_with_three_people() -> None:
+    assert shared_mailbox(["Ann Lee", "Bob Ray", "Cy Tan"], NICKNAMES)
+    assert not shared_mailbox(["Robert Ray", "Bob Ray", "B. Ray", "Ann Lee"], NICKNAMES)
+
+
+def test_company_keys() -> None:
+    assert company_key("ACME Corp.") == company_key("Acme Corporation") == \
+        company_key("Acme, Inc.") == "acme"
+    assert company_key("Acme Robotics GmbH") == "acmerobotics"
