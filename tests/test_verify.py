@@ -26,7 +26,8 @@ SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def app(make_app: Any, tmp_path: Path) -> Any:
     box = tmp_path / "mail"
-    put_maildir(box, mail(DANA, [ALICE], message_id="<order@customer.example>"))
+    put_maildir(box, mail(DANA, [ALICE], message_id="<order@customer.example>",
+                          date=datetime(2026, 3, 2, 10, tzinfo=UTC)))
     put_maildir(box, mail(BOB, [ALICE], message_id="<lunch@acme-robotics.com>"))  # colleagues
     put_maildir(box, mail("eve@blocked.example", [ALICE], message_id="<spam@blocked>"))
     put_maildir(box, mail(ALICE, [DANA, ALICE], message_id="<self@acme-robotics.com>"))

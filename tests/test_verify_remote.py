@@ -190,7 +190,7 @@ def test_gmail_holdings_search_day_by_day_and_read_no_message(
     lists, gets, batches = google.count(LIST), google.count(GET), len(google.batches)
     report = check(app, "gmail")
     assert (report.held, report.missing) == (3, 0), report
-    assert sorted(b.day for b in report.buckets if b.day) == sorted(days)
+    assert sorted(b.day for b in report.buckets if b.day) == sorted(set(days))
     assert {b.folder for b in report.buckets} == {None}
     spanned = (report.until.date() - report.since.date()).days + 1
     assert google.count(LIST) - lists == spanned  # one search a day, no paging
