@@ -68,9 +68,12 @@ class Daemon:
 
     def run(self) -> None:
         """Until SIGTERM or SIGINT; returns once every running sync has stopped."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        self.scheduler = BackgroundScheduler(timezone=UTC)
+        # a thread per source, so that no source waits for another's run to end
+        pool = ThreadPoolExecutor(max_workers=max(10, len(self.app.config.sources)))
+        self.scheduler = BackgroundScheduler(timezone=UTC, executors={"default": pool})
         self.install_signals()
         self._schedule()
         self.scheduler.start()
@@ -191,7 +194,11 @@ class Daemon:
         now = datetime.now(UTC)
         with session_scope(app.sessions) as session:
             row = session.execute(select(Source).where(Source.name == name)).scalar()
-            if row is None or row.last_error_at is None:
+            if row is None:
+                return None
+            if row.last_success_at is not None and now - row.last_success_at < every / 2:
+                return "another syncd process synced it moments ago"
+            if row.last_error_at is None:
                 return None
             if row.state == "needs_auth":
                 signed = session.execute(select(Credential.updated_at)

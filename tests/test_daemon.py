@@ -144,6 +144,7 @@ def test_a_failing_source_backs_off_and_others_carry_on(make_app: Any, tmp_path:
                     maildir("gone", tmp_path / "missing", every="5m")])
     daemon = Daemon(tmp_path / "syncd.yaml", app)
     for _ in range(4):
+        interval_passed(app, "good")
         daemon.tick("good")
         daemon.tick("gone")
     with session_scope(app.sessions) as session:
@@ -161,6 +162,29 @@ def test_a_failing_source_backs_off_and_others_carry_on(make_app: Any, tmp_path:
                              str(tmp_path / "syncd.yaml"), "status"], capture_output=True,
                             text=True, check=False, env={**os.environ, "COLUMNS": "250"})
     assert "failing (3 runs in a row); next try" in status.stdout, status.stdout
+
+
+def interval_passed(app: Any, name: str) -> None:
+    """As if the source's last success were one interval (5 minutes) ago."""
+    with session_scope(app.sessions) as session:
+        session.execute(update(Source).where(Source.name == name, Source.last_success_at
+                                             .is_not(None)).values(
+            last_success_at=datetime.now(UTC) - timedelta(minutes=5)))
+
+
+def test_a_source_another_process_just_synced_is_left_to_its_next_tick(
+        make_app: Any, tmp_path: Path) -> None:
+    """Every daemon schedules every source; the lease keeps runs apart, and this keeps
+    two processes from syncing one source twice in one interval."""
+    deliver(tmp_path / "good", 2)
+    app = make_app([maildir("good", tmp_path / "good", every="5m")])
+    daemon = Daemon(tmp_path / "syncd.yaml", app)
+    daemon.tick("good")
+    daemon.tick("good")  # another process's tick, right after
+    interval_passed(app, "good")
+    daemon.tick("good")
+    with session_scope(app.sessions) as session:
+        assert session.execute(select(func.count()).select_from(SyncRun)).scalar() == 2
 
 
 def test_a_source_that_needs_sign_in_waits_for_it(make_app: Any, tmp_path: Path,

@@ -23,6 +23,8 @@ Verification is never turned off.
 
 from __future__ import annotations
 
+import os
+import threading
 import urllib.parse
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -47,6 +49,17 @@ run fails and the next one tries again; the sign-in itself is fine."""
 _APP_TOKENS: dict[tuple[str, str, str], msal.SerializableTokenCache] = {}
 """App-only tokens per authority, tenant and client, for the life of the process: the
 daemon's next run reuses the token, so an unchanged mailbox costs one request."""
+
+
+def _unlock_after_fork() -> None:
+    """A backfill reads in a forked child (:mod:`syncd.prefetch`). If another source's
+    thread held a shared cache's lock at that moment, the child would wait on it for
+    ever, since that thread does not exist there: each cache gets a fresh lock."""
+    for cache in _APP_TOKENS.values():
+        cache._lock = threading.RLock()  # msal's own attribute; no public way to reset it
+
+
+os.register_at_fork(after_in_child=_unlock_after_fork)
 
 
 class _Auth(BaseModel):
