@@ -25,6 +25,7 @@ import yaml
 from syncd.app import App
 from syncd.config import ConfigBase
 from syncd.configfile import load_config
+from tests import known_secrets
 from tests.dovecot import Dovecot, DovecotError
 
 os.environ.setdefault("SYNCD_ALLOW_ROOT", "1")
@@ -114,3 +115,21 @@ def dovecot(tmp_path: Path) -> Iterator[Dovecot]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_shown(request: pytest.FixtureRequest,
+                     monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail a test whose log records, CLI output or subprocess output hold a test
+    secret: a token or client secret the fakes issued, a Dovecot password, the Fernet
+    key (``$SYNCD_SECRET_KEY`` or a key file syncd wrote under ``tmp_path``), a
+    private key (tests/known_secrets.py)."""
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    watch = known_secrets.Watch()
+    with watch.installed(monkeypatch):
+        yield
+    watch.extra.update(os.environ.get("SYNCD_SECRET_KEY", "").split())
+    problems = watch.found(tmp)
+    if problems:
+        pytest.fail("a secret was shown:\n  " + "\n  ".join(sorted(set(problems))),
+                    pytrace=False)

@@ -34,6 +34,8 @@ from types import TracebackType
 
 import psutil
 
+from tests import known_secrets
+
 DOVECOT = "/usr/sbin/dovecot"
 HOST = "127.0.0.1"
 USER = "alice@acme-robotics.com"
@@ -152,7 +154,7 @@ class Dovecot:
         if not password or any(c in password for c in ":\r\n\0"):
             raise DovecotError("the password must be non-empty, without ':', CR, LF or NUL")
         self.base = base.resolve()
-        self._password = password
+        self._password = known_secrets.remember(password)
         self.host = HOST
         self.user = USER
         self.imap_port = 0

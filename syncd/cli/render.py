@@ -49,8 +49,10 @@ def to_json(value: Any) -> str:
     return json.dumps(value, default=_default, ensure_ascii=False)
 
 
-def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str] = sys.stdout) -> int:
-    """Stream rows as ``jsonl``, ``json`` (one array) or ``csv``; returns the count."""
+def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str] | None = None) -> int:
+    """Stream rows as ``jsonl``, ``json`` (one array) or ``csv`` to ``out`` (default: the
+    current stdout); returns the count."""
+    out = sys.stdout if out is None else out
     count = 0
     writer: csv.DictWriter[str] | None = None
     if fmt == "json":
@@ -61,7 +63,7 @@ def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str] = sys.stdo
         elif fmt == "json":
             out.write(("," if count else "") + "\n  " + to_json(row))
         else:
-            flat = {k: _cell(v) for k, v in row.items()}
+            flat = {k: csv_cell(v) for k, v in row.items()}
             if writer is None:
                 writer = csv.DictWriter(out, fieldnames=list(flat))
                 writer.writeheader()
@@ -70,6 +72,18 @@ def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str] = sys.stdo
     if fmt == "json":
         out.write("\n]\n")
     return count
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting with ``= + - @``, a tab or a
+    line break (a display name, a subject: data from strangers' mail) gets a leading
+    ``'``, as OWASP's "CSV Injection" advice says, so it is never run as a formula.
+    Quotes and line breaks inside are the csv module's to quote."""
+    text = _cell(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _cell(value: Any) -> str:

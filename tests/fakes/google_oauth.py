@@ -39,6 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests import known_secrets
 from tests.fakes.google_wire import Reply, json_reply
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -140,7 +141,7 @@ class OAuthServer:
         """What the installed-app flow leaves behind after the user consented:
         ``authorized_user`` info for ``Credentials.from_authorized_user_info``."""
         client_id, secret = self.new_client()
-        refresh = f"1//0{secrets.token_urlsafe(60)}"
+        refresh = known_secrets.new("1//0", 60)
         self.refresh_tokens[refresh] = RefreshGrant(client_id, user, frozenset(scopes))
         return {"type": "authorized_user", "client_id": client_id, "client_secret": secret,
                 "refresh_token": refresh, "token_uri": token_uri}
@@ -148,7 +149,7 @@ class OAuthServer:
     def new_client(self) -> tuple[str, str]:
         """A registered OAuth client (desktop app): id and secret."""
         client_id = f"{secrets.token_hex(6)}.apps.googleusercontent.com"
-        self.clients[client_id] = f"GOCSPX-{secrets.token_urlsafe(18)}"
+        self.clients[client_id] = known_secrets.new("GOCSPX-", 18)
         return client_id, self.clients[client_id]
 
     def consent_page(self, query: dict[str, str]) -> Reply:
@@ -211,7 +212,7 @@ class OAuthServer:
             return error.reply(), None
         if grant_type != JWT_BEARER:
             extra["scope"] = " ".join(sorted(grant.scopes))
-        access = f"ya29.fake-{secrets.token_urlsafe(32)}"
+        access = known_secrets.new("ya29.fake-", 32)
         self.access_tokens[access] = grant
         return json_reply({"access_token": access, "token_type": "Bearer",
                            "expires_in": ACCESS_TOKEN_LIFETIME, **extra}), grant.user
@@ -230,7 +231,7 @@ class OAuthServer:
             digest = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
             if digest.decode() != consent.challenge:
                 raise TokenError(400, "invalid_grant", "Invalid code verifier.")
-        refresh = f"1//0{secrets.token_urlsafe(60)}"
+        refresh = known_secrets.new("1//0", 60)
         scopes = frozenset(consent.scopes)
         self.refresh_tokens[refresh] = RefreshGrant(client_id, consent.user, scopes)
         return Grant(consent.user, scopes, self.clock() + ACCESS_TOKEN_LIFETIME,

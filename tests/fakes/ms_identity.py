@@ -52,6 +52,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests import known_secrets
 from tests.fakes.graph_wire import OAUTH_JSON, Reply, json_reply
 
 GRAPH_RESOURCE = "https://graph.microsoft.com"
@@ -197,7 +198,7 @@ class Identity:
                   roles=frozenset(roles or ()))
         credentials: dict[str, str] = {"client_id": app.client_id, "tenant_id": tenant.id}
         if secret:
-            app.secret = f"fake~{secrets.token_urlsafe(30)}"
+            app.secret = known_secrets.new("fake~", 30)
             credentials["client_secret"] = app.secret
         if certificate:
             key, app.certificate = _self_signed(f"syncd-app-{app.client_id[:8]}")
@@ -326,7 +327,7 @@ class Identity:
             self._check_delegated(app, scopes)
         except TokenError as error:
             return error.reply()
-        device_code = secrets.token_urlsafe(48)
+        device_code = known_secrets.new("", 48)
         user_code = "".join(secrets.choice(string.ascii_uppercase + string.digits)
                             for _ in range(9))
         self.device_codes[device_code] = DeviceCode(
@@ -425,9 +426,9 @@ class Identity:
         now = self.clock()
         resource = tuple(s for s in scopes if s not in OIDC_SCOPES)
         permissions = frozenset(permission(s) for s in resource)
-        refresh = f"1.Afake{secrets.token_urlsafe(60)}"
+        refresh = known_secrets.new("1.Afake", 60)
         self.refresh_tokens[refresh] = RefreshGrant(client_id, tenant_id, upn, scopes)
-        access = self._sign({
+        access = self._sign_secret({
             "aud": GRAPH_RESOURCE, "iss": f"https://sts.windows.net/{tenant_id}/",
             "iat": int(now), "nbf": int(now), "exp": int(now) + ACCESS_TOKEN_LIFETIME,
             "appid": client_id, "oid": oid, "upn": upn, "tid": tenant_id,
@@ -471,7 +472,7 @@ class Identity:
                              "/.default suffixed to the resource identifier "
                              "(application ID URI).")
         now = self.clock()
-        access = self._sign({
+        access = self._sign_secret({
             "aud": GRAPH_RESOURCE, "iss": f"https://sts.windows.net/{tenant.id}/",
             "iat": int(now), "nbf": int(now), "exp": int(now) + ACCESS_TOKEN_LIFETIME,
             "appid": app.client_id, "tid": tenant.id, "roles": sorted(app.roles),
@@ -517,6 +518,10 @@ class Identity:
     def _sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.signing_key, algorithm="RS256",
                           headers={"kid": "fake", "typ": "JWT"})
+
+    def _sign_secret(self, claims: dict[str, Any]) -> str:
+        """An access token: signed, so not marked; remembered for the output check."""
+        return known_secrets.remember(self._sign(claims))
 
 
 def _self_signed(common_name: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
