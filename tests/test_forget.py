@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, inspect, select, text
+from typer.testing import CliRunner
 
+from syncd.cli.app import app as cli
 from syncd.db.models import (
     Account,
     AccountDomain,
@@ -22,6 +25,8 @@ from syncd.db.session import session_scope
 from syncd.runner import run_source
 from tests.mailfactory import mail, put_maildir
 from tests.test_cli import syncd
+from tests.test_visibility import KINDS, Sources, places_holding, sync_marked
+from tests.test_visibility import sources as sources  # noqa: PLC0414  (the fixture)
 
 ALICE = "alice@acme-robotics.com"
 DANA = "dana@customer.example"
@@ -108,3 +113,16 @@ def test_forgetting_asks_first(make_app: Any, tmp_path: Path) -> None:
     make_app([])
     refused = syncd(tmp_path / "syncd.yaml", "forget", DANA, ok=False)
     assert refused.returncode == 1 and "add --yes" in refused.stdout  # no terminal
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_forgotten_person_stays_forgotten_through_a_full_resync_of_every_kind(
+        make_app: Any, sources: Sources, tmp_path: Path, kind: str) -> None:
+    app, marker = sync_marked(make_app, sources, kind, "full")
+    forgot = CliRunner().invoke(cli, ["--config", str(tmp_path / "syncd.yaml"), "forget",
+                                      DANA, "--yes"])  # in this process: it has the secrets
+    assert forgot.exit_code == 0, forgot.output
+    result = run_source(app, app.config.source("marked"), full=True)
+    assert result.status == "ok", result.error
+    assert places_holding(app.engine, DANA) == []
+    assert places_holding(app.engine, marker) == []  # her only conversation went with her
