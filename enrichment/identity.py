@@ -38,6 +38,7 @@ WEIGHTS: Mapping[str, float] = {
     "configured": 1.0,
     "linkedin": 0.95,
     "listed_address": 0.9,
+    "same_thread": 0.85,
     "mobile": 0.9,
     "name_at_account": 0.8,
     "nickname_at_account": 0.7,

@@ -291,3 +291,20 @@ def scans(app: Any, statements: list[tuple[str, Any]]) -> list[str]:
             found += [f"{step} in {statement[:80]}" for step in steps
                       if step.startswith("SCAN ") and step.split()[1] in GROWING]
     return found
+
+
+def test_a_reply_from_a_personal_address_in_the_same_thread_is_the_same_person(
+        make_app: Any, box: Path) -> None:
+    put_maildir(box, mail(ALICE, ["laura.walker@kestrel.example"],
+                          names={"laura.walker@kestrel.example": "Laura Walker"},
+                          message_id="<offer@acme-robotics.com>", subject="Offer",
+                          date=datetime(2026, 3, 2, 9, tzinfo=UTC)), folder="Sent")
+    put_maildir(box, mail("laurawalker@hotmail.com", [ALICE],
+                          names={"laurawalker@hotmail.com": "laura walker"},
+                          subject="Re: Offer", date=datetime(2026, 3, 3, 9, tzinfo=UTC),
+                          headers={"In-Reply-To": "<offer@acme-robotics.com>",
+                                   "References": "<offer@acme-robotics.com>"}))
+    app = build(make_app, box)
+    sync(app)
+    assert set(people(app)) == {frozenset({"laura.walker@kestrel.example",
+                                           "laurawalker@hotmail.com"})}

@@ -16,6 +16,7 @@ key, never per table, so it costs the same with a thousand records or a million.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from syncd.db.models import (
     Merge,
     Observation,
 )
+from syncd.pipeline import InteractionPlan
 from syncd.store.derive import refresh_accounts, refresh_contacts
 from syncd.store.upsert import chunks, insert_ignore
 
@@ -152,10 +154,31 @@ def account_keys(session: Session, ids: Iterable[int],
 # ------------------------------------------------------------------ resolving
 
 
+def thread_keys(plans: Iterable[InteractionPlan],
+                by_email: Mapping[str, tuple[int, int | None]],
+                rules: IdentityRules) -> dict[int, set[str]]:
+    """``thread:T|name`` for each named customer of each conversation: one name under
+    two addresses in one thread (a reply from a personal address to mail sent to the
+    work one) is one person writing from both. Colleagues make none."""
+    keys: dict[int, set[str]] = defaultdict(set)
+    for plan in plans:
+        thread = hashlib.sha256(plan.thread_key.encode("utf-8", "surrogatepass")
+                                ).hexdigest()[:16]
+        people = {d.email for d in plan.decisions if d.outcome == "contact"}
+        for part in plan.participants:
+            known = by_email.get(part.email) if part.email in people else None
+            if known is not None and part.name:
+                keys[known[0]] |= {f"thread:{thread}|{key}"
+                                   for key in name_keys(part.name, rules.nicknames)}
+    return keys
+
+
 def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
-            accounts: Iterable[int], now: datetime) -> Outcome:
-    """Index the touched records under their keys and judge every new candidate pair;
-    accounts first, since an account merge gives contacts a common account."""
+            accounts: Iterable[int], now: datetime, *,
+            more: Mapping[int, set[str]] | None = None) -> Outcome:
+    """Index the touched records under their keys (and ``more`` keys the caller read
+    from the mail itself) and judge every new candidate pair; accounts first, since
+    an account merge gives contacts a common account."""
     merged = pending = 0
     contacts, account_ids = set(contacts), set(accounts)
     if account_ids:
@@ -165,7 +188,11 @@ def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
             merged, pending = merged + (result == "merged"), pending + (result == "pending")
             if result == "merged":
                 contacts |= _contacts_at(session, min(a, b))
-    pairs = _new_pairs(session, CONTACT, contact_keys(session, contacts, rules))
+    keys = contact_keys(session, contacts, rules)
+    for contact_id, extra in (more or {}).items():
+        if contact_id in keys:  # a live contact: its own keys were found
+            keys[contact_id] |= extra
+    pairs = _new_pairs(session, CONTACT, keys)
     if pairs:
         done = _judge_contact_pairs(session, rules, sorted(pairs), now)
         merged, pending = merged + done.merged, pending + done.pending
@@ -336,18 +363,21 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
     for kind, evidence_kind in (("linkedin", "linkedin"), ("mobile", "mobile"),
                                 ("phone", "work_phone")):
         evidence += [Evidence(evidence_kind, v) for v in _both(keys_a, keys_b, kind)]
+    threads = {v.partition("|")[2] for v in _both(keys_a, keys_b, "thread")}
+    evidence += [Evidence("same_thread", v) for v in sorted(threads)[:1]]
     shared_names = _both(keys_a, keys_b, "name")
     name_a, name_b = names
-    if not shared_names and name_a and name_b and fold(name_a) == fold(name_b):
-        evidence.append(Evidence("same_name", name_a))
     if shared_names:
         exact = bool(name_a and name_b and fold(name_a) == fold(name_b))
         evidence.append(Evidence("name_at_account" if exact else "nickname_at_account",
                                  sorted(shared_names)[0].partition("|")[2]))
-        if any(address_fits_name(e, name_a) for e in emails[0]) and any(
-                address_fits_name(e, name_b) for e in emails[1]):
-            evidence.append(Evidence("address_fits_name",
-                                     ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
+    elif name_a and name_b and fold(name_a) == fold(name_b):
+        evidence.append(Evidence("same_name", name_a))
+    if (shared_names or threads or any(e.kind == "same_name" for e in evidence)) and any(
+            address_fits_name(e, name_a) for e in emails[0]) and any(
+            address_fits_name(e, name_b) for e in emails[1]):
+        evidence.append(Evidence("address_fits_name",
+                                 ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
     return evidence
 
 

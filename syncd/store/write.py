@@ -30,7 +30,7 @@ from syncd.db.models import (
 )
 from syncd.pipeline import Decision, InteractionPlan
 from syncd.store.derive import Seen, refresh_accounts, refresh_contacts
-from syncd.store.identity import resolve
+from syncd.store.identity import resolve, thread_keys
 from syncd.store.items import record_items
 from syncd.store.people import Person, ensure_people, record_decisions
 from syncd.store.upsert import chunks, greater, insert_for, insert_ignore, lesser
@@ -94,7 +94,9 @@ def write_batch(session: Session, source_id: int, plans: Sequence[InteractionPla
     accounts = accounts_seen.keys() | people.created_accounts
     refresh_contacts(session, contacts, contacts_seen)
     refresh_accounts(session, accounts, accounts_seen)
-    stats.merged = resolve(session, rules, contacts, accounts, now).merged
+    threads = thread_keys(kept, people.by_email, rules)
+    stats.merged = resolve(session, rules, contacts | threads.keys(), accounts, now,
+                           more=threads).merged
     stats.quarantined = _quarantine(session, source_id, bad, now)
     stats.deleted = _mark_deleted(session, source_id, deletions, now)
     _advance(session, source_id, cursor, len(kept), kept, now=now)
