@@ -308,3 +308,25 @@ def test_a_reply_from_a_personal_address_in_the_same_thread_is_the_same_person(
     sync(app)
     assert set(people(app)) == {frozenset({"laura.walker@kestrel.example",
                                            "laurawalker@hotmail.com"})}
+
+
+def test_an_account_unmerge_gives_back_its_domains_and_people(make_app: Any,
+                                                              box: Path) -> None:
+    deliver(box, "eva.lind@nordwind.example", "Eva Lind",
+            signed("Eva Lind", "Nordwind AS"), 2)
+    deliver(box, "olaf.berg@nordwind-energy.example", "Olaf Berg",
+            signed("Olaf Berg", "Nordwind Energy AS"), 3)
+    app = build(make_app, box)
+    sync(app)
+    before = snapshot(app)
+    config = box.parent / "syncd.yaml"
+    syncd(config, "merge", "--accounts", str(account_of(app, "nordwind.example")),
+          str(account_of(app, "nordwind-energy.example")))
+    assert account_of(app, "nordwind.example") == account_of(app, "nordwind-energy.example")
+    with session_scope(app.sessions) as session:
+        merge_id = session.execute(select(Merge.id).where(Merge.status == "applied")
+                                   ).scalar_one()
+    shown = syncd(config, "explain", "account", str(account_of(app, "nordwind.example")))
+    assert "by_hand" in shown.stdout and "nordwind-energy.example" in shown.stdout
+    syncd(config, "unmerge", str(merge_id))
+    assert snapshot(app) == before
