@@ -18,7 +18,8 @@ the truth (definitions in bench/identity_score.py):
   wrong pairs by cause; contacts holding more than one true person;
 - accounts: the same over the companies' registrable domains, through
   ``account_domains`` and ``accounts.merged_into_id``;
-- junk: contacts holding a role, shared or automated mailbox; accounts made from
+- junk: contacts holding a role, shared or automated mailbox (a contact syncd lists
+  apart as a team mailbox, ``contacts.is_shared``, is not junk); accounts made from
   free-mail or the team's domains.
 
 Only the tables contacts, contact_emails, accounts and account_domains are read, so
@@ -82,23 +83,28 @@ def run_import(config: Path) -> float:
 
 def read_store(url: str) -> dict[str, Any]:
     """Address -> root contact, domain -> root account, and who is internal."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, inspect, text
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            contacts = {row[0]: (row[1], bool(row[2])) for row in conn.execute(
-                text("SELECT id, merged_into_id, is_internal FROM contacts"))}
+            columns = {c["name"] for c in inspect(conn).get_columns("contacts")}
+            shared = "is_shared" if "is_shared" in columns else "0"
+            contacts = {row[0]: (row[1], bool(row[2]), bool(row[3])) for row in conn.execute(
+                text(f"SELECT id, merged_into_id, is_internal, {shared} FROM contacts"))}
             emails = pairs_of(conn, "SELECT email, contact_id FROM contact_emails")
             accounts = pairs_of(conn, "SELECT id, merged_into_id FROM accounts")
             domains = pairs_of(conn, "SELECT domain, account_id FROM account_domains")
     finally:
         engine.dispose()
-    contact_root = score.resolve_roots({cid: parent for cid, (parent, _) in contacts.items()})
+    contact_root = score.resolve_roots({cid: parent for cid, (parent, _, _) in
+                                        contacts.items()})
     account_root = score.resolve_roots(accounts)
     return {
         "email_contact": {e.lower(): contact_root.get(c, c) for e, c in emails.items()},
-        "internal": {contact_root.get(c, c) for c, (_, internal) in contacts.items() if internal},
+        "internal": {contact_root.get(c, c) for c, (_, internal, _) in contacts.items()
+                     if internal},
+        "shared": {contact_root.get(c, c) for c, (_, _, shared) in contacts.items() if shared},
         "contacts": {contact_root.get(c, c) for c in contacts},
         "domain_account": {d.lower(): account_root.get(a, a) for d, a in domains.items()},
         "accounts": {account_root.get(a, a) for a in accounts},
@@ -156,10 +162,12 @@ def score_contacts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, An
     for address, info in addresses.items():
         contact = predicted.get(address)
         if info["kind"] in ("role", "shared", "automated") and contact is not None \
-                and contact not in store["internal"]:
+                and contact not in store["internal"] | store["shared"]:
             junk[info["kind"]] += 1
             junk_contacts.add(contact)
-    external = store["contacts"] - store["internal"]
+    external = store["contacts"] - store["internal"] - store["shared"]
+    people_flagged = {c for a, c in predicted.items() if c in store["shared"]
+                      and addresses[a]["kind"] == "person"}
     known = set(predicted.values())
     return {
         "pairwise": pairs.as_dict(),
@@ -169,6 +177,8 @@ def score_contacts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, An
         "over_merged_contacts": over, "contacts_with_person_addresses": clusters,
         "external_contacts": len(external), "internal_contacts": len(store["internal"]),
         "junk_contacts": len(junk_contacts), "junk_addresses_by_kind": dict(junk),
+        "team_mailboxes": len(store["shared"]),
+        "people_taken_for_team_mailboxes": len(people_flagged),
         "contacts_not_in_truth": len(external - known),
         "real_correspondent_share": (1 - len(junk_contacts) / len(external)) if external
         else None,
@@ -249,6 +259,8 @@ def print_report(result: dict[str, Any]) -> None:
           "without a contact")
     print(f"over-merged contacts   {c['over_merged_contacts']:,} of "
           f"{c['contacts_with_person_addresses']:,}")
+    print(f"team mailboxes         {c['team_mailboxes']:,} listed apart "
+          f"({c['people_taken_for_team_mailboxes']:,} of them a person's)")
     print(f"junk contacts          {c['junk_contacts']:,} {c['junk_addresses_by_kind']}; "
           f"real correspondents {fmt(c['real_correspondent_share'])}")
     print(f"accounts               {a['accounts']:,} ({a['accounts_not_in_truth']:,} of no "

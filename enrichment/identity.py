@@ -24,7 +24,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
+
 from enrichment.people import split_name
+
+_ON_BEHALF = re.compile(r"\s+(?:on behalf of|im auftrag von|de la part de|via)\s+",
+                        re.IGNORECASE)
 
 GMAIL = frozenset({"gmail.com", "googlemail.com"})
 AUTO = 0.9
@@ -60,6 +65,8 @@ class IdentityRules:
 
     nicknames: Mapping[str, frozenset[str]]
     subaddress_domains: frozenset[str]
+    team_words: frozenset[str] = frozenset()
+    """Words that name a team, not a person (the role list: sales, purchasing, ...)."""
     same_company: tuple[frozenset[str], ...] = ()
     auto_merge: float = AUTO
 
@@ -156,7 +163,11 @@ def names_agree(a: str | None, b: str | None,
     (given_a, family_a), (given_b, family_b) = split_name(a), split_name(b)
     if not (given_a and family_a and given_b and family_b):
         return None
-    if fold(family_a) != fold(family_b):
+    last_a, last_b = fold(family_a), fold(family_b)
+    if min(len(last_a), len(last_b)) == 1:  # "Bob S." signs with an initial
+        if last_a[:1] != last_b[:1]:
+            return False
+    elif not _alike(last_a, last_b, given=False):
         return False
     first_a, first_b = fold(given_a.split()[0]), fold(given_b.split()[0])
     if not first_a or not first_b:
@@ -164,8 +175,22 @@ def names_agree(a: str | None, b: str | None,
     if len(first_a) == 1 or len(first_b) == 1:
         initial, full = (first_a, first_b) if len(first_a) == 1 else (first_b, first_a)
         return initial[0] in _initials(full, nicknames)
-    return first_a == first_b or bool(given_roots(first_a, nicknames) &
-                                      given_roots(first_b, nicknames))
+    return _alike(first_a, first_b) or bool(given_roots(first_a, nicknames) &
+                                            given_roots(first_b, nicknames))
+
+
+def _alike(a: str, b: str, *, given: bool = True) -> bool:
+    """Equal, or one a typo of the other (``Davd``, ``Dvaid``, ``Mitchel``): one slip
+    (a letter missing, extra, wrong or swapped with its neighbour), two from eight
+    letters up; never in names of three letters (Jon, Jan), nor, in given names, in
+    the last letter alone, where they differ by gender (Maria, Mario; Daniel,
+    Daniela)."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 4 or (given and (a[:-1] == b[:-1] or a == b[:-1] or b == a[:-1])):
+        return False
+    return OSA.distance(a, b) <= (2 if shorter >= 8 else 1)
 
 
 def _initials(first: str, nicknames: Mapping[str, frozenset[str]]) -> set[str]:
@@ -191,14 +216,31 @@ def address_fits_name(email: str, full_name: str | None) -> bool:
         local.startswith(last) and local.endswith(first))
 
 
-def shared_mailbox(names: Iterable[str], nicknames: Mapping[str, frozenset[str]]) -> bool:
-    """An address that has signed with the names of three or more different people is
-    a team's mailbox, not a person, and never merges into one."""
-    people: list[str] = []
-    for name in names:
-        if all(names_agree(name, other, nicknames) is False for other in people):
-            people.append(name)
+def shared_mailbox(names: Iterable[str], nicknames: Mapping[str, frozenset[str]],
+                   team_words: frozenset[str] = frozenset()) -> bool:
+    """A team's mailbox, not a person, which never merges into one: its name says so
+    (a word of the role list: "Acme Purchasing Team", "Hikari Kogyo Operations"), or it
+    signed with the names of three or more different people. Typos, nicknames, "SMITH
+    John" and "A on behalf of B" (A's name) are one person's."""
+    people: list[list[str]] = []
+    for written in names:
+        name = _ON_BEHALF.split(written, maxsplit=1)[0]
+        if team_words and any(fold(word) in team_words for word in name.split()[1:]):
+            return True
+        same = next((spellings for spellings in people
+                     if any(may_be_one(name, other, nicknames) for other in spellings)),
+                    None)
+        if same is None:
+            people.append([name])
+        else:
+            same.append(name)
     return len(people) >= 3
+
+
+def may_be_one(name_a: str, name_b: str, nicknames: Mapping[str, frozenset[str]]) -> bool:
+    """Whether two written names can be one person's, in either word order."""
+    swapped = " ".join(reversed(name_a.split()))
+    return any(names_agree(x, name_b, nicknames) is not False for x in (name_a, swapped))
 
 
 _LEGAL = re.compile(

@@ -43,6 +43,7 @@ def load_identity_rules(lists: Lists, policy: IdentityPolicy) -> IdentityRules:
     return IdentityRules(
         nicknames=parse_nicknames(nicknames),
         subaddress_domains=frozenset(_merged("subaddress_domains", lists.subaddress_domains)),
+        team_words=frozenset(_merged("role_local_parts", lists.role_local_parts)),
         same_company=tuple(frozenset(group) for group in policy.same_company),
         auto_merge=policy.auto_merge,
     )

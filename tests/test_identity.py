@@ -60,7 +60,11 @@ def test_nicknames_and_name_keys() -> None:
     ("Smith, John", "JOHN SMITH", True),
     ("José Núñez", "Jose Nunez", True),
     ("John Smith", "Jane Smith", False),
-    ("John Smith", "John Smyth", False),
+    ("John Smith", "John Smyth", True),  # one letter: read as a typo
+    ("John Smith", "John Smithers", False),
+    ("Davd White", "David White", True),
+    ("Joseph Gren", "Joseph Green", True),
+    ("Maria Rossi", "Mario Rossi", False),
     ("John Smith", None, None),
     ("Support", "John Smith", None),
 ])
@@ -96,6 +100,8 @@ def test_scores_combine_kinds_not_repeats() -> None:
 def test_shared_mailboxes_sign_with_three_people() -> None:
     assert shared_mailbox(["Ann Lee", "Bob Ray", "Cy Tan"], NICKNAMES)
     assert not shared_mailbox(["Robert Ray", "Bob Ray", "B. Ray", "Ann Lee"], NICKNAMES)
+    assert not shared_mailbox(["Davd White", "David White", "Dvaid White", "Davdi White",
+                               "Jennifer Wood on behalf of David White"], NICKNAMES)
 
 
 def test_company_keys() -> None:

@@ -133,13 +133,22 @@ def test_names_of_two_people_hold_a_merge_back_and_a_team_mailbox_never_merges(
             signed("Tom Ray", "Delta Corp", phone, "https://www.linkedin.com/in/annalee"), 3)
     for day, name in enumerate(["Ann Kim", "Bo Tan", "Cy Roe"], start=4):
         deliver(box, "rfq@delta-corp.example", name, signed(name, "Delta Corp", phone), day)
+    deliver(box, "buying@delta-corp.example", "Delta Corp Purchasing", "Order attached.\n", 9)
     app = build(make_app, box)
     sync(app)
-    assert len(people(app)) == 3  # nobody merged
+    assert len(people(app)) == 4  # nobody merged
     with session_scope(app.sessions) as session:
         held = session.execute(select(Merge.evidence).where(Merge.status == "pending")
                                ).scalars().all()
+        shared = set(session.execute(select(ContactEmail.email).join(
+            Contact, Contact.id == ContactEmail.contact_id).where(Contact.is_shared)
+        ).scalars())
     assert held and all(e.get("held_back") for e in held)
+    assert shared == {"rfq@delta-corp.example", "buying@delta-corp.example"}
+    config = box.parent / "syncd.yaml"
+    listed = syncd(config, "contacts", "list").stdout
+    assert "anna.lee@" in listed and "rfq@" not in listed and "buying@" not in listed
+    assert "rfq@" in syncd(config, "contacts", "list", "--shared").stdout
 
 
 def snapshot(app: Any) -> dict[str, Any]:

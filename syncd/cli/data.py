@@ -60,12 +60,16 @@ def _found(value: T | None, what: str) -> T:
 @contacts_app.command("list")
 def contacts_list(limit: Limit = 50, search: Query = None,
                   internal: Annotated[bool, typer.Option(
-                      help="list colleagues instead of customers")] = False) -> None:
+                      help="list colleagues instead of customers")] = False,
+                  shared: Annotated[bool, typer.Option(
+                      help="list team mailboxes (signed by several people) instead of "
+                           "people")] = False) -> None:
     """Contacts, with their account and activity."""
     rows = in_session(lambda s: list(read.contacts(s, internal=internal, query=search,
-                                                   limit=limit)))
+                                                   limit=limit, shared=shared)))
+    title = "colleagues" if internal else "contacts"
     listing = table("id", "name", "email", "title", "account", "mails", "last",
-                    title="colleagues" if internal else "contacts")
+                    title=f"team mailboxes ({title})" if shared else title)
     for r in rows:
         listing.add_row(str(r["id"]), r["full_name"] or "", ", ".join(r["emails"]),
                         r["job_title"] or "", (r["account"] or {}).get("name", ""),
@@ -89,6 +93,8 @@ def contacts_show(contact_id: int, limit: Limit = 50) -> None:
                "department": contact["department"],
                "account": account["name"] if account else None,
                "colleague": "yes" if contact["is_internal"] else None,
+               "team mailbox": "yes: signed by several people" if contact["is_shared"]
+               else None,
                "first seen": when(contact["first_seen_at"]),
                "interactions": contact["interaction_count"],
                "next meeting": when(contact["next_meeting_at"])
@@ -180,7 +186,7 @@ def export(
 ) -> None:
     """Export records as CSV, JSON or JSONL (the stable format in the README)."""
     def dump(session: Session) -> int:
-        rows = {"contacts": lambda: read.contacts(session, internal=None),
+        rows = {"contacts": lambda: read.contacts(session, internal=None, shared=None),
                 "accounts": lambda: read.accounts(session),
                 "interactions": lambda: read.interactions(session)}[kind.value]()
         if output is None:

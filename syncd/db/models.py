@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -106,6 +107,9 @@ class Contact(Base):
     """A signed department, else the function the winning job title names."""
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A team's mailbox (it signed with three or more people's names): listed apart from
+    people, never merged into one."""
     created_at: Mapped[datetime]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
 

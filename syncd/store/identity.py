@@ -40,6 +40,7 @@ from enrichment.identity import (
     score,
     shared_mailbox,
 )
+from enrichment.people import name_from_local_part
 from syncd.db.models import (
     Account,
     AccountDomain,
@@ -188,6 +189,7 @@ def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
             merged, pending = merged + (result == "merged"), pending + (result == "pending")
             if result == "merged":
                 contacts |= _contacts_at(session, min(a, b))
+    _mark_shared(session, rules, contacts)
     keys = contact_keys(session, contacts, rules)
     for contact_id, extra in (more or {}).items():
         if contact_id in keys:  # a live contact: its own keys were found
@@ -197,6 +199,24 @@ def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
         done = _judge_contact_pairs(session, rules, sorted(pairs), now)
         merged, pending = merged + done.merged, pending + done.pending
     return Outcome(merged, pending)
+
+
+def _mark_shared(session: Session, rules: IdentityRules, contacts: Iterable[int]) -> None:
+    """Flag the contacts that signed with three or more people's names: a team's
+    mailbox, which the CRM lists apart from people and never merges into one."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for chunk in chunks(sorted(set(contacts))):
+        for contact_id, value in session.execute(select(
+                Observation.subject_id, Observation.value).where(
+                Observation.subject_type == CONTACT, Observation.subject_id.in_(chunk),
+                Observation.field == "full_name", Observation.method != "address")):
+            names[contact_id].append(value)
+    shared = [i for i, found in names.items()
+              if shared_mailbox(found, rules.nicknames, rules.team_words)]
+    for chunk in chunks(shared):
+        session.execute(update(Contact).where(Contact.id.in_(chunk),
+                                              Contact.is_shared.is_(False))
+                        .values(is_shared=True))
 
 
 def _new_pairs(session: Session, subject: str, keys: Mapping[int, set[str]]
@@ -340,16 +360,34 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
         return None
     if row_a.is_internal != row_b.is_internal:
         return None
-    if shared_mailbox(known.names[a], rules.nicknames) or \
-            shared_mailbox(known.names[b], rules.nicknames):
+    if shared_mailbox(known.names[a], rules.nicknames, rules.team_words) or \
+            shared_mailbox(known.names[b], rules.nicknames, rules.team_words):
         return None  # a team's mailbox never merges into a person
     evidence = contact_evidence(rules, (known.keys[a], known.keys[b]),
                                 (known.emails[a], known.emails[b]),
                                 (row_a.full_name, row_b.full_name))
     certain = any(e.kind == "same_address" for e in evidence)
-    veto = not certain and any(names_agree(x, y, rules.nicknames) is False
-                               for x in (row_a.full_name,) for y in (row_b.full_name,))
+    veto = not certain and (
+        names_agree(row_a.full_name, row_b.full_name, rules.nicknames) is False
+        or _addresses_name_two_people(known.emails[a], known.emails[b], rules))
     return evidence, veto
+
+
+def _addresses_name_two_people(emails_a: Sequence[str], emails_b: Sequence[str],
+                               rules: IdentityRules) -> bool:
+    """Whether the addresses themselves spell two people's names (joseph.green@ and
+    carlos.sullivan@): an assistant who signs with the executive's block is not the
+    executive, whatever the signature says."""
+    names_a = [n for e in emails_a if (n := name_from_local_part(e))]
+    names_b = [n for e in emails_b if (n := name_from_local_part(e))]
+    return any(not _share_a_word(x, y) for x in names_a for y in names_b)
+
+
+def _share_a_word(name_a: str, name_b: str) -> bool:
+    """Whether two names from addresses share a word (a family name, in whichever
+    order the address puts it; a nickname missing from the list is not a reason to
+    keep Mandy and Amanda Martinez apart, another family name is)."""
+    return bool({fold(w) for w in name_a.split()} & {fold(w) for w in name_b.split()})
 
 
 def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],

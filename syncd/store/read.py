@@ -70,11 +70,15 @@ def _utc(value: Any) -> Any:
 
 
 def contacts(session: Session, *, internal: bool | None = False, query: str | None = None,
-             limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Contacts in the export shape, streamed page by page."""
+             limit: int | None = None, shared: bool | None = False
+             ) -> Iterator[dict[str, Any]]:
+    """Contacts in the export shape, streamed page by page; people by default, team
+    mailboxes with ``shared`` (None: both)."""
     statement = select(Contact).where(Contact.merged_into_id.is_(None))
     if internal is not None:
         statement = statement.where(Contact.is_internal.is_(internal))
+    if shared is not None:
+        statement = statement.where(Contact.is_shared.is_(shared))
     if query:
         pattern = f"%{query.lower()}%"
         statement = statement.where(
@@ -117,7 +121,8 @@ def _contact_rows(session: Session, rows: Sequence[Contact]) -> Iterator[dict[st
             "job_title": contact.job_title, "seniority": contact.seniority,
             "department": contact.department,
             "account": accounts.get(contact.account_id) if contact.account_id else None,
-            "is_internal": contact.is_internal, "first_seen_at": contact.created_at,
+            "is_internal": contact.is_internal, "is_shared": contact.is_shared,
+            "first_seen_at": contact.created_at,
             "last_interaction_at": last, "interaction_count": count,
             "next_meeting_at": upcoming,
         }
