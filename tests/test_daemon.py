@@ -270,10 +270,12 @@ def test_metrics_and_health_follow_the_sources(
 
     def scraped() -> bool:
         with contextlib.suppress(OSError):
-            return 'syncd_source_items_total{source="inbox"} 5.0' in scrape("/metrics")[1]
+            found = scrape("/metrics")[1]
+            return 'syncd_source_items_total{source="inbox"} 5.0' in found and \
+                'syncd_source_last_success_timestamp_seconds{source="inbox"}' in found
         return False
 
-    wait_for(scraped, what="the inbox in /metrics")
+    wait_for(scraped, what="the inbox's run done, in /metrics")  # its batch, then its end
     metrics = scrape("/metrics")[1]
     assert 'syncd_source_up{kind="maildir",source="gone"} 0.0' in metrics
     assert 'syncd_source_failures_in_a_row{source="gone"} 1.0' in metrics
