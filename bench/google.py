@@ -75,12 +75,9 @@ import google.oauth2.service_account  # noqa: E402, F401
 sys.path.append(str(BENCH_DIR))
 
 import argparse  # noqa: E402
-import cProfile  # noqa: E402
 import datetime as dt  # noqa: E402
-import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import pstats  # noqa: E402
 import random  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
@@ -90,13 +87,20 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
-from contextlib import suppress  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from multiprocessing.connection import Client, Listener  # noqa: E402
+from multiprocessing.connection import Listener  # noqa: E402
 from typing import Any  # noqa: E402
 
+import child_run  # noqa: E402
 import gen_mailbox  # noqa: E402
 import resync_bench as rb  # noqa: E402
+from child_run import (  # noqa: E402
+    Run,
+    print_profile,
+    serve_control,
+    span,
+    write_config,
+)
 
 OWNER = rb.OWNER
 DOMAIN = OWNER.split("@", 1)[1]
@@ -403,92 +407,7 @@ def snapshot(fake: Any) -> dict[str, Any]:
     }
 
 
-def difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
-    """What happened between two snapshots."""
-    found: dict[str, Any] = {}
-    for key, value in after.items():
-        if isinstance(value, dict):
-            found[key] = {k: v - before[key].get(k, 0) for k, v in value.items()
-                          if v - before[key].get(k, 0)}
-        else:
-            found[key] = value - before[key]
-    return found
-
-
-def serve_control(listener: Listener, fake: Any) -> None:
-    """Answer ``"counters"`` from worker children until the listener is closed."""
-    while True:
-        try:
-            conn = listener.accept()
-        except OSError:
-            return
-        with conn, suppress(EOFError, OSError):
-            while True:
-                if conn.recv() == "counters":
-                    conn.send(snapshot(fake))
-
-
 # --------------------------------------------------------------------------- the worker
-
-
-def worker(config_path: Path, source_name: str, profile: Path | None) -> int:
-    """In the child: backfill, then a no-change run; prints one JSON line. With
-    ``profile`` the backfill runs under cProfile, whose stats are dumped there."""
-    from syncd.app import App
-    from syncd.configfile import load_config
-    from syncd.runner import run_source
-
-    host, port = os.environ[CONTROL_ENV].rsplit(":", 1)
-    control = Client((host, int(port)), authkey=bytes.fromhex(os.environ[AUTHKEY_ENV]))
-
-    def counters() -> dict[str, Any]:
-        control.send("counters")
-        answer: dict[str, Any] = control.recv()
-        return answer
-
-    app = App(load_config(config_path))
-    app.upgrade()
-    source = app.config.source(source_name)
-    report: dict[str, Any] = {}
-    try:
-        for phase in ("backfill", "no_change"):
-            before = counters()
-            profiler = cProfile.Profile() if profile and phase == "backfill" else None
-            started = time.perf_counter()
-            if profiler:
-                profiler.enable()
-            result = run_source(app, source)
-            seconds = time.perf_counter() - started
-            if profiler:
-                profiler.disable()
-                profiler.dump_stats(str(profile))
-            stats = result.stats
-            report[phase] = {
-                "seconds": seconds, "status": result.status, "error": result.error,
-                "full": result.full, "messages": stats.messages,
-                "new_interactions": stats.new_interactions, "skipped": stats.skipped,
-                "quarantined": stats.quarantined, "new_contacts": stats.new_contacts,
-                "new_accounts": stats.new_accounts, "skip_reasons": stats.skip_reasons,
-                "requests": difference(counters(), before)}
-    finally:
-        app.close()
-        control.close()
-    report["vm_hwm"] = own_peak_rss()
-    print(json.dumps(report))
-    return 0
-
-
-def own_peak_rss() -> int:
-    """This process's peak RSS since its exec (``VmHWM``), in bytes; 0 off Linux.
-
-    Not ``ru_maxrss``: the kernel seeds that at exec with the high-water mark of the
-    process that forked us, here the benchmark holding the whole fake mailbox.
-    """
-    with suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 # --------------------------------------------------------------------------- configs
@@ -512,15 +431,6 @@ def calendar_available() -> str | None:
     return None
 
 
-def write_config(workdir: Path, name: str, url: str, source: dict[str, Any]) -> Path:
-    """A syncd config with one source; JSON is valid YAML, so paths are safe."""
-    data = {"database": {"url": url}, "team": {"internal_domains": [DOMAIN]},
-            "sources": [source]}
-    path = workdir / f"{name}.yaml"
-    path.write_text(json.dumps(data, indent=2))
-    return path
-
-
 def source_settings(kind: str, fake: Any, key_file: Path, quota: int | None
                     ) -> dict[str, Any]:
     api = fake.gmail_endpoint if kind == "gmail" else fake.calendar_endpoint
@@ -534,15 +444,6 @@ def source_settings(kind: str, fake: Any, key_file: Path, quota: int | None
 
 
 # --------------------------------------------------------------------------- running
-
-
-@dataclass
-class Run:
-    """One worker child: its measurement and what it reported."""
-
-    seconds: float
-    peak_rss: int
-    report: dict[str, Any]
 
 
 def run_worker(kind: str, fake: Any, key_file: Path, quota: int | None, workdir: Path, *,
@@ -580,17 +481,6 @@ def run_worker(kind: str, fake: Any, key_file: Path, quota: int | None, workdir:
         return Run(measured.seconds, max(measured.sampled_rss, report["vm_hwm"]), report)
 
 
-def print_profile(label: str, path: Path, top: int = 25) -> None:
-    """The backfill's top costs by own time, then by cumulative time (cProfile slows
-    the run, so the profiled run's figures are not the benchmark's)."""
-    for order in ("tottime", "cumulative"):
-        text = io.StringIO()
-        pstats.Stats(str(path), stream=text).sort_stats(order).print_stats(top)
-        body = text.getvalue()
-        print(f"\n== profile of {label} backfill, by {order} ==")
-        print(body[body.find("   ncalls"):].rstrip())
-
-
 def print_run(label: str, run: Run, items: int, noun: str) -> None:
     """One line per phase of one child run."""
     back, same = run.report["backfill"], run.report["no_change"]
@@ -610,14 +500,6 @@ def print_run(label: str, run: Run, items: int, noun: str) -> None:
     if back["requests"]["fake_bugs"] or same["requests"]["fake_bugs"]:
         print("WARNING: the fake crashed while serving (see tests/fake_google.py); "
               "these figures are not valid")
-
-
-def span(values: Sequence[float], fmt: str) -> str:
-    """``a`` or ``a - b``."""
-    low, high = min(values), max(values)
-    if format(low, fmt) == format(high, fmt):
-        return format(low, fmt)
-    return f"{format(low, fmt)} - {format(high, fmt)}"
 
 
 def print_figures(title: str, runs: Sequence[Run], items: int, noun: str,
@@ -736,7 +618,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Load the fake, run the requested halves, print the figures; 1 when a run failed."""
     args = parse_args(argv)
     if args.worker:
-        return worker(args.worker, args.source, args.profile_to)
+        return child_run.worker(args.worker, args.source, args.profile_to,
+                                control_env=CONTROL_ENV, authkey_env=AUTHKEY_ENV)
     from tests.fake_google import FakeGoogle
 
     workdir = Path(tempfile.mkdtemp(prefix="syncd-google-bench-"))
@@ -747,7 +630,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with FakeGoogle() as fake, Listener(("127.0.0.1", 0), authkey=authkey) as listener:
             os.environ[CONTROL_ENV] = "{}:{}".format(*listener.address)
             os.environ[AUTHKEY_ENV] = authkey.hex()  # children inherit it, never argv
-            threading.Thread(target=serve_control, args=(listener, fake), daemon=True).start()
+            threading.Thread(target=serve_control, args=(listener, lambda: snapshot(fake)),
+                             daemon=True).start()
             print(f"fake Google: {fake.base_url}")
             box = fake.add_user(OWNER)
             key_file = workdir / "service-account.json"
