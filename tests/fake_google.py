@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import re
 import threading
 import time
@@ -75,7 +74,7 @@ from tests.fakes.google_wire import (
     not_found,
     unauthenticated,
 )
-from tests.fakes.loopback import Loopback, ReplyHandler
+from tests.fakes.loopback import Loopback, RandomFaults, ReplyHandler
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
@@ -114,8 +113,7 @@ class FakeGoogle(Loopback):
         self.calendars: dict[str, Calendar] = {}
         self.oauth = OAuthServer(lambda user: user.lower() in self.mailboxes, clock)
         self.faults: list[Fault] = []
-        self.random_faults = 0  # how many calls fail_at_random has failed so far
-        self._chaos: tuple[random.Random, float, tuple[int | None, ...]] | None = None
+        self._random = RandomFaults()
         self.calls: list[Call] = []
         self.batches: list[int] = []  # number of parts in each batch HTTP request
         self.http_requests = 0
@@ -217,13 +215,18 @@ class FakeGoogle(Loopback):
         """Close the connection without answering the next ``count`` matching calls."""
         self.faults.append(Fault(count, None, endpoint=endpoint, user=user))
 
+    @property
+    def random_faults(self) -> int:
+        """How many calls :meth:`fail_at_random` has failed so far."""
+        return self._random.count
+
     def fail_at_random(self, rate: float, seed: int, *,
                        statuses: tuple[int | None, ...] = (429, 503, None)) -> None:
         """From now on each call (token, batch, API request, batch part) that no
         scheduled fault claims fails with probability ``rate``, answering a status
         drawn from ``statuses`` (None drops the connection), from an RNG seeded with
         ``seed``; :attr:`random_faults` counts them. ``rate`` 0 turns it off."""
-        self._chaos = (random.Random(seed), rate, statuses) if rate else None
+        self._random.start(rate, seed, statuses)
 
     def count(self, endpoint: str | None = None, *, user: str | None = None,
               batched: bool | None = None, status: int | None = None) -> int:
@@ -341,13 +344,10 @@ class FakeGoogle(Loopback):
         return self._random_fault()
 
     def _random_fault(self) -> Fault | None:
-        if self._chaos is None:
+        drawn = self._random.next()
+        if drawn is None:
             return None
-        rng, rate, statuses = self._chaos
-        if rng.random() >= rate:
-            return None
-        self.random_faults += 1
-        status = rng.choice(statuses)
+        (status,) = drawn
         return Fault(0, status, retry_after="1" if status == 429 else None)
 
     # -- lifetime -------------------------------------------------------------------

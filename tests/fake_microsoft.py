@@ -49,7 +49,6 @@ Endpoint names (for faults and counters): ``identity.openid``, ``identity.keys``
 from __future__ import annotations
 
 import json
-import random
 import re
 import shutil
 import ssl
@@ -81,7 +80,7 @@ from tests.fakes.graph_wire import (
     throttled,
     unauthenticated,
 )
-from tests.fakes.loopback import Loopback, ReplyHandler
+from tests.fakes.loopback import Loopback, RandomFaults, ReplyHandler
 from tests.fakes.ms_identity import Grant, Identity, Tenant, TokenError
 from tests.fakes.ms_tls import make_tls_files, server_context
 
@@ -110,8 +109,7 @@ class FakeMicrosoft(Loopback):
         self.mailboxes: dict[str, Mailbox] = {}
         self.calendars: dict[str, Calendar] = {}
         self.faults: list[Fault] = []
-        self.random_faults = 0  # how many calls fail_at_random has failed so far
-        self._chaos: tuple[random.Random, float, tuple[int | None, ...]] | None = None
+        self._random = RandomFaults()
         self.calls: list[Call] = []
         self.batches: list[int] = []  # parts in each $batch request
         self.http_requests = 0
@@ -255,6 +253,11 @@ class FakeMicrosoft(Loopback):
             self.faults.append(Fault(count, None, endpoint=endpoint,
                                      user=user.lower() if user else None))
 
+    @property
+    def random_faults(self) -> int:
+        """How many calls :meth:`fail_at_random` has failed so far."""
+        return self._random.count
+
     def fail_at_random(self, rate: float, seed: int, *,
                        statuses: tuple[int | None, ...] = (429, 503, None)) -> None:
         """From now on each call (identity, ``$batch``, Graph request, batch part)
@@ -264,7 +267,7 @@ class FakeMicrosoft(Loopback):
         off. Each says ``Retry-After: 0``: MSAL replays a throttled token answer for
         its Retry-After (5 s without one), which would outlast a test's runs."""
         with self._lock:
-            self._chaos = (random.Random(seed), rate, statuses) if rate else None
+            self._random.start(rate, seed, statuses)
 
     def count(self, endpoint: str | None = None, *, user: str | None = None,
               batched: bool | None = None, status: int | None = None) -> int:
@@ -495,13 +498,10 @@ class FakeMicrosoft(Loopback):
         return self._random_fault()
 
     def _random_fault(self) -> Fault | None:
-        if self._chaos is None:
+        drawn = self._random.next()
+        if drawn is None:
             return None
-        rng, rate, statuses = self._chaos
-        if rng.random() >= rate:
-            return None
-        self.random_faults += 1
-        status = rng.choice(statuses)
+        (status,) = drawn
         return Fault(0, status, retry_after="0" if status else None)
 
     # -- lifetime ---------------------------------------------------------------------

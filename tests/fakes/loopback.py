@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import socketserver
 import threading
@@ -72,3 +73,26 @@ class ReplyHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests assert on the fake's call log instead."""
+
+
+class RandomFaults:
+    """The fakes' ``fail_at_random``: each call fails with probability ``rate``,
+    answering a status drawn from ``statuses`` (None drops the connection), from an RNG
+    seeded with ``seed``; :attr:`count` tallies the failures. Rate 0 turns it off."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._draw: tuple[random.Random, float, tuple[int | None, ...]] | None = None
+
+    def start(self, rate: float, seed: int, statuses: tuple[int | None, ...]) -> None:
+        self._draw = (random.Random(seed), rate, statuses) if rate else None
+
+    def next(self) -> tuple[int | None] | None:
+        """None: this call succeeds; else the one status it fails with."""
+        if self._draw is None:
+            return None
+        rng, rate, statuses = self._draw
+        if rng.random() >= rate:
+            return None
+        self.count += 1
+        return (rng.choice(statuses),)
