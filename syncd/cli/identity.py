@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from syncd.cli.app import app, console, state
 from syncd.cli.data import accounts_app, contacts_app, in_session
 from syncd.cli.render import day, table, to_json
+from syncd.db.models import Merge
 from syncd.db.session import session_scope
 from syncd.store import explain as facts
 from syncd.store.identity import ACCOUNT, CONTACT, Pair, merge_by_hand, reject, unmerge
@@ -77,13 +78,11 @@ def merges_list(accounts: Accounts = False,
 def merges_accept(merge_id: int) -> None:
     """Apply a suggestion."""
     def accept(session: Session, rules: Any) -> int:
-        pending = [m for m in facts.merges(session, None, "pending", 1_000_000)
-                   if m["id"] == merge_id]
-        if not pending:
+        row = session.get(Merge, merge_id)
+        if row is None or row.status != "pending":
             raise LookupError(f"no pending suggestion #{merge_id}")
-        row = pending[0]
-        return merge_by_hand(session, rules, Pair(row["subject"], row["kept"], row["folded"]),
-                             _now())
+        return merge_by_hand(session, rules, Pair(row.subject_type, row.winner_id,
+                                                  row.loser_id), _now())
     console.print(f"merged (merge #{_with_rules(accept)})")
 
 
