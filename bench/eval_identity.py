@@ -18,11 +18,14 @@ the truth (definitions in bench/identity_score.py):
   wrong pairs by cause; contacts holding more than one true person;
 - accounts: the same over the companies' registrable domains, through
   ``account_domains`` and ``accounts.merged_into_id``;
+- review: the contact merges left pending for a person, how many of them join one
+  person, and the contact scores if a person accepted every one (read from
+  ``merges``);
 - junk: contacts holding a role, shared or automated mailbox (a contact syncd lists
   apart as a team mailbox, ``contacts.is_shared``, is not junk); accounts made from
   free-mail or the team's domains.
 
-Only the tables contacts, contact_emails, accounts and account_domains are read, so
+Only the tables contacts, contact_emails, accounts, account_domains and merges are read, so
 the scores stay comparable while the resolver changes. An address the store keeps
 only in a normal form (Gmail without dots or ``+tag``, ``googlemail.com`` as
 ``gmail.com``) is looked up by that form when its own spelling is absent.
@@ -95,6 +98,10 @@ def read_store(url: str) -> dict[str, Any]:
             emails = pairs_of(conn, "SELECT email, contact_id FROM contact_emails")
             accounts = pairs_of(conn, "SELECT id, merged_into_id FROM accounts")
             domains = pairs_of(conn, "SELECT domain, account_id FROM account_domains")
+            pending = [tuple(row) for row in conn.execute(text(
+                "SELECT winner_id, loser_id FROM merges WHERE status = 'pending' "
+                "AND subject_type = 'contact'"))] \
+                if inspect(conn).has_table("merges") else []
     finally:
         engine.dispose()
     contact_root = score.resolve_roots({cid: parent for cid, (parent, _, _) in
@@ -106,6 +113,7 @@ def read_store(url: str) -> dict[str, Any]:
                      if internal},
         "shared": {contact_root.get(c, c) for c, (_, _, shared) in contacts.items() if shared},
         "contacts": {contact_root.get(c, c) for c in contacts},
+        "pending": [(contact_root.get(w, w), contact_root.get(x, x)) for w, x in pending],
         "domain_account": {d.lower(): account_root.get(a, a) for d, a in domains.items()},
         "accounts": {account_root.get(a, a) for a in accounts},
     }
@@ -187,6 +195,39 @@ def score_contacts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, An
     }
 
 
+def score_review(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
+    """The suggestions left for a person (``syncd merges pending``): how many, how many
+    join one person, and the contact scores if a person accepted every one."""
+    addresses = truth["addresses"]
+    persons = {a for a, info in addresses.items() if info["kind"] == "person"}
+    entity = {a: info["person"] for a, info in addresses.items() if info["kind"] == "person"}
+    predicted = {a: c for a in addresses
+                 if (c := contact_of(a, store["email_contact"])) is not None}
+    people_of: dict[int, set[str]] = {}
+    for address, contact in predicted.items():
+        if address in entity:
+            people_of.setdefault(contact, set()).add(entity[address])
+    right = sum(bool(people_of.get(w, set()) & people_of.get(x, set()))
+                for w, x in store["pending"])
+    parent: dict[int, int] = {}
+
+    def find(c: int) -> int:
+        while parent.get(c, c) != c:
+            c = parent[c]
+        return c
+
+    for winner, loser in store["pending"]:
+        parent[find(loser)] = find(winner)
+    accepted = {a: find(c) for a, c in predicted.items()}
+    groups = {pid: [a for a in p["addresses"] if a in persons]
+              for pid, p in truth["persons"].items()}
+    tags = {a: addresses[a]["tags"] for a in persons}
+    return {"suggestions": len(store["pending"]), "joining_one_person": right,
+            "pairwise_if_all_accepted": score.pair_score(accepted, entity, persons).as_dict(),
+            "recall_by_kind_if_all_accepted": score.recall_by_kind(accepted, groups,
+                                                                   tags).as_dict()}
+
+
 def score_accounts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
     domains: dict[str, str] = truth["domains"]
     predicted = {d: a for d in domains if (a := store["domain_account"].get(d)) is not None}
@@ -224,7 +265,8 @@ def score_accounts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, An
 def evaluate(truth: dict[str, Any], url: str) -> dict[str, Any]:
     """Both scores for the database at ``url`` against ``truth``."""
     store = read_store(url)
-    return {"contacts": score_contacts(truth, store), "accounts": score_accounts(truth, store)}
+    return {"contacts": score_contacts(truth, store), "accounts": score_accounts(truth, store),
+            "review": score_review(truth, store)}
 
 
 # ------------------------------------------------------------------ output
@@ -251,7 +293,13 @@ def print_report(result: dict[str, Any]) -> None:
                   f"{row['true_pairs']:,} pairs)")
         for cause, count in sorted(block["false_pairs_by_cause"].items()):
             print(f"  wrong pairs: {cause:<27} {count:,}")
-    c, a = result["contacts"], result["accounts"]
+    c, a, r = result["contacts"], result["accounts"], result["review"]
+    pairs = r["pairwise_if_all_accepted"]
+    print(f"merges pending         {r['suggestions']:,} ({r['joining_one_person']:,} join one "
+          f"person); all accepted: contacts precision {fmt(pairs['precision'])}  recall "
+          f"{fmt(pairs['recall'])}  F1 {fmt(pairs['f1'])}")
+    for kind, row in r["recall_by_kind_if_all_accepted"].items():
+        print(f"  recall {kind:<16} {row['recall']:.4f} if all accepted")
     print(f"contacts               {c['external_contacts']:,} external "
           f"({c['contacts_not_in_truth']:,} of no known address), "
           f"{c['internal_contacts']:,} internal; {c['person_addresses']:,} person addresses "

@@ -33,6 +33,7 @@ import random
 from dataclasses import dataclass, field
 
 import gen_mailbox as gm
+import identity_names as names
 import mailbox_data as data
 
 DAY = 86400
@@ -238,10 +239,8 @@ class World:
             org = None if rng.random() < FREEMAIL_ONLY_SHARE else \
                 self.orgs[gm.weighted(rng, self.weights)]
         locale = org.company.locale if org else rng.choice(list(data.LOCALES))
-        firsts, lasts = gm.NAME_POOLS[gm.NAME_GROUP[locale]]
         twin = self._twin(org) if boss is None else None
-        first, last = (twin.first, twin.last) if twin else (rng.choice(firsts)[1],
-                                                            rng.choice(lasts)[1])
+        first, last = (twin.first, twin.last) if twin else names.draw(rng, gm.NAME_GROUP[locale])
         lang = {"de": "de" if rng.random() < 0.55 else "en",
                 "fr": "fr" if rng.random() < 0.5 else "en"}.get(gm.NAME_GROUP[locale], "en")
         nick = rng.choice(NICKNAMES[first]) if first in NICKNAMES and rng.random() < 0.6 else None

@@ -16,8 +16,12 @@ from email_validator import EmailNotValidError, validate_email
 
 
 @lru_cache(maxsize=131072)
-def normalize_address(raw: str) -> str | None:
-    """The address as the CRM stores it, or ``None`` when it is not a usable address."""
+def normalize_address(raw: str, keep_case: frozenset[str] = frozenset()) -> str | None:
+    """The address as the CRM stores it, or ``None`` when it is not a usable address.
+
+    The domain is always case-folded; the local part too, except at ``keep_case``
+    domains, whose servers (RFC 5321 allows it, a few legacy systems do it) deliver
+    ``John.Doe@`` and ``john.doe@`` to two people."""
     text = raw.strip().strip("<>").strip().rstrip(".")
     if text.count("@") != 1:
         return None
@@ -26,7 +30,9 @@ def normalize_address(raw: str) -> str | None:
                                allow_smtputf8=True, allow_quoted_local=False)
     except EmailNotValidError:
         return None
-    return f"{valid.local_part.casefold()}@{valid.domain.casefold()}"
+    domain = valid.domain.casefold()
+    local = valid.local_part if domain in keep_case else valid.local_part.casefold()
+    return f"{local}@{domain}"
 
 
 def domain_of(address: str) -> str:

@@ -30,6 +30,8 @@ from enrichment.people import split_name
 
 _ON_BEHALF = re.compile(r"\s+(?:on behalf of|im auftrag von|de la part de|via)\s+",
                         re.IGNORECASE)
+_ACTING_FOR = re.compile(r"\s+(?:on behalf of|im auftrag von|de la part de|en nombre de)\s+",
+                         re.IGNORECASE)
 
 GMAIL = frozenset({"gmail.com", "googlemail.com"})
 AUTO = 0.9
@@ -49,6 +51,7 @@ WEIGHTS: Mapping[str, float] = {
     "nickname_at_account": 0.7,
     "address_fits_name": 0.5,
     "same_name": 0.3,
+    "lone_name": 0.7,
     "work_phone": 0.4,
     "website": 0.9,
     "brand_and_company": 0.95,
@@ -69,9 +72,11 @@ class IdentityRules:
     """Words that name a team, not a person (the role list: sales, purchasing, ...)."""
     same_company: tuple[frozenset[str], ...] = ()
     auto_merge: float = AUTO
+    case_sensitive: frozenset[str] = frozenset()
+    """Domains whose local parts keep their case."""
 
     def canonical(self, email: str) -> str:
-        return canonical_address(email, self.subaddress_domains)
+        return canonical_address(email, self.subaddress_domains, self.case_sensitive)
 
     def configured_group(self, domain: str) -> int | None:
         """Which declared company group the domain is in, if any."""
@@ -121,11 +126,16 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=131072)
-def canonical_address(email: str, subaddress_domains: frozenset[str]) -> str:
+def canonical_address(email: str, subaddress_domains: frozenset[str],
+                      case_sensitive: frozenset[str] = frozenset()) -> str:
     """The mailbox an address reaches: Gmail without dots and ``+tag`` (googlemail.com
     is gmail.com), a ``+tag`` dropped where the provider delivers it to the same
-    mailbox, an international domain in its ASCII (punycode) form."""
-    local, _, domain = email.casefold().rpartition("@")
+    mailbox, an international domain in its ASCII (punycode) form, the local part
+    case-folded except at ``case_sensitive`` domains."""
+    local, _, domain = email.rpartition("@")
+    domain = domain.casefold()
+    if domain not in case_sensitive:
+        local = local.casefold()
     with contextlib.suppress(UnicodeError):  # not IDNA-encodable: kept as written
         domain = domain.encode("idna").decode("ascii")
     if domain in GMAIL:
@@ -199,9 +209,18 @@ def _initials(first: str, nicknames: Mapping[str, frozenset[str]]) -> set[str]:
     return {first[0]} | {name[0] for name, formal in nicknames.items() if formal & roots}
 
 
-def address_fits_name(email: str, full_name: str | None) -> bool:
+def acting_for(display_name: str | None) -> tuple[str, str] | None:
+    """(agent, principal) of a sender named "A on behalf of B": an assistant writing
+    for an executive, whose signature block is usually the executive's."""
+    parts = _ACTING_FOR.split(display_name or "", maxsplit=1)
+    return (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else None
+
+
+def address_fits_name(email: str, full_name: str | None,
+                      nicknames: Mapping[str, frozenset[str]] | None = None) -> bool:
     """Whether the local part is made of the name (``john.doe``, ``jdoe``, ``j.doe``,
-    ``doe.john``, ``johnd``, ``john.m.doe``): a personal address, not a mailbox's."""
+    ``doe.john``, ``johnd``, ``john.m.doe``, ``john``; ``bob.smith`` for Robert Smith):
+    a personal address, not a mailbox's."""
     if not full_name:
         return False
     given, family = split_name(full_name)
@@ -211,9 +230,14 @@ def address_fits_name(email: str, full_name: str | None) -> bool:
     local = fold(email.rpartition("@")[0].partition("+")[0])
     if not first or not last or not local:
         return False
-    return local in {first[0] + last, last + first[0], first + last[0], last} or (
-        local.startswith(first) and local.endswith(last)) or (
-        local.startswith(last) and local.endswith(first))
+    if local in {first[0] + last, last + first[0], first + last[0], last, first}:
+        return True
+    rest = local.removesuffix(last) if local.endswith(last) else \
+        local.removeprefix(last) if local.startswith(last) else None
+    if not rest:
+        return False
+    return rest.startswith(first) or rest.endswith(first) or bool(
+        nicknames and given_roots(rest, nicknames) & given_roots(first, nicknames))
 
 
 def shared_mailbox(names: Iterable[str], nicknames: Mapping[str, frozenset[str]],

@@ -60,6 +60,7 @@ class App:
             internal_domains=frozenset(self.config.team.internal_domains),
             policy=self.config.capture_for(source),
             lists=self.lists,
+            case_sensitive=frozenset(self.config.identity.case_sensitive_domains),
             content_cutoff=None if self.config.retention.content is None
             else datetime.now(UTC) - self.config.retention.content,
         )

@@ -95,6 +95,10 @@ class IdentityPolicy(Strict):
     same_company: tuple[tuple[Domain, ...], ...] = Field((), description=(
         "groups of domains that are one company (a redirecting alias, a rebrand, a "
         "country domain): their accounts merge"))
+    case_sensitive_domains: tuple[Domain, ...] = Field((), description=(
+        "domains whose mail servers deliver John.Doe@ and john.doe@ to two people (RFC "
+        "5321 allows it; a few legacy systems do it): their addresses keep the local "
+        "part's case. Every other address is case-folded, as nearly every server treats it"))
     auto_merge: float = Field(0.9, ge=0.5, le=1.0, description=(
         "the evidence score from which two contacts or accounts merge without asking; "
         "from 0.5 up to it they wait for a person in `syncd merges pending`"))

@@ -46,6 +46,7 @@ def load_identity_rules(lists: Lists, policy: IdentityPolicy) -> IdentityRules:
         team_words=frozenset(_merged("role_local_parts", lists.role_local_parts)),
         same_company=tuple(frozenset(group) for group in policy.same_company),
         auto_merge=policy.auto_merge,
+        case_sensitive=frozenset(policy.case_sensitive_domains),
     )
 
 

@@ -44,7 +44,7 @@ DECLINED = "declined"
 
 def plan_event(event: RawEvent, ctx: Context) -> InteractionPlan:
     """Every decision about ``event``; the caller stores it or reports it."""
-    participants = _participants(event)
+    participants = _participants(event, ctx.case_sensitive)
     direction = _direction(participants, ctx)
     decisions = tuple(decide(p, automated=None, engaged=_met(p), ctx=ctx)
                       for p in unique_addresses(participants))
@@ -72,22 +72,22 @@ def meeting_key(event: RawEvent) -> str:
     return f"{base}/{event.recurrence_id}" if event.recurrence_id else base
 
 
-def _participants(event: RawEvent) -> tuple[Participant, ...]:
+def _participants(event: RawEvent, keep_case: frozenset[str]) -> tuple[Participant, ...]:
     """The organizer first, then each guest once; the organizer is not repeated."""
     out: list[Participant] = []
     seen: set[str] = set()
     guests = [("organizer", event.organizer)] if event.organizer else []
     guests += [("attendee", attendee) for attendee in event.attendees]
     for role, guest in guests:
-        participant = _participant(role, guest)
+        participant = _participant(role, guest, keep_case)
         if participant.email and participant.email not in seen:
             seen.add(participant.email)
             out.append(participant)
     return tuple(out)
 
 
-def _participant(role: str, guest: Attendee) -> Participant:
-    email = normalize_address(guest.email) or guest.email.strip().lower()
+def _participant(role: str, guest: Attendee, keep_case: frozenset[str]) -> Participant:
+    email = normalize_address(guest.email, keep_case) or guest.email.strip().lower()
     name = clean_display_name(guest.name, email)
     return Participant(storable(email), role, name and storable(name), guest.response)
 

@@ -36,6 +36,7 @@ from enrichment.addresses import (
 )
 from enrichment.classify import automated_reason
 from enrichment.domains import DomainLists, glob_matches, registrable_domain
+from enrichment.identity import acting_for
 from enrichment.mime import body_text
 from enrichment.people import clean_display_name, name_from_local_part
 from enrichment.quotes import split_reply
@@ -63,6 +64,8 @@ class Context:
     """Whether ``syncd forget`` erased the address (see :mod:`syncd.forgetting`)."""
     content_cutoff: datetime | None = None
     """What is dated before it is stored as metadata only (``retention.content``)."""
+    case_sensitive: frozenset[str] = frozenset()
+    """Domains whose addresses keep the local part's case (``identity.case_sensitive_domains``)."""
     _internal: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_internal(self, address: str) -> bool:
@@ -143,7 +146,7 @@ class InteractionPlan:
 
 def plan_message(msg: RawMessage, ctx: Context) -> InteractionPlan:
     """Every decision about ``msg``; the caller stores it or reports it."""
-    participants = _participants(msg)
+    participants = _participants(msg, ctx.case_sensitive)
     sender = participants[0].email if participants and participants[0].role == "from" else None
     automated = _automated(msg, sender, ctx)
     direction = _direction(msg, sender, participants, ctx)
@@ -151,7 +154,8 @@ def plan_message(msg: RawMessage, ctx: Context) -> InteractionPlan:
                       for p in unique_addresses(participants))
     customer = any(d.email == sender and d.outcome == "contact" for d in decisions)
     reply = read_body(msg, with_signature=customer) if shows(ctx.policy, "snippet") else Reading()
-    facts = _facts(sender, participants, decisions, reply)
+    facts = _facts(sender, participants, decisions, reply, signed=not _acting(msg),
+                   keep_case=ctx.case_sensitive)
     return InteractionPlan(
         external_id=msg.external_id, folder=msg.folder, key=_key(msg, participants),
         thread_key=_thread_key(msg, participants), occurred_at=msg.date,
@@ -176,7 +180,7 @@ def shows_text(policy: CapturePolicy) -> bool:
     return shows(policy, "snippet")
 
 
-def _participants(msg: RawMessage) -> tuple[Participant, ...]:
+def _participants(msg: RawMessage, keep_case: frozenset[str]) -> tuple[Participant, ...]:
     """Normalised participants, sender first; invalid addresses keep their raw text so
     the decision can say why they were dropped."""
     out: list[Participant] = []
@@ -186,11 +190,13 @@ def _participants(msg: RawMessage) -> tuple[Participant, ...]:
         ("to", msg.to), ("cc", msg.cc), ("bcc", msg.bcc)]
     for role, addresses in roles:
         for address in addresses:
-            email = normalize_address(address.email) or \
+            email = normalize_address(address.email, keep_case) or \
                 storable(address.email.strip().lower())[:EMAIL_CHARS]
             if email and (email, role) not in seen:
                 seen.add((email, role))
                 name = clean_display_name(address.name, email)
+                agent = acting_for(name)
+                name = agent[0] if agent else name
                 out.append(Participant(storable(email), role,
                                        name and storable(name)[:NAME_CHARS]))
     return tuple(out)
@@ -366,12 +372,19 @@ def snippet(text: str) -> str | None:
     return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
 
 
+def _acting(msg: RawMessage) -> bool:
+    """Whether the sender writes on someone else's behalf: the signature is then the
+    principal's, and must not describe the assistant's address."""
+    return msg.sender is not None and acting_for(msg.sender.name) is not None
+
+
 def _facts(sender: str | None, participants: tuple[Participant, ...],
-           decisions: tuple[Decision, ...], reply: Reading) -> tuple[Fact, ...]:
+           decisions: tuple[Decision, ...], reply: Reading, *,
+           signed: bool = True, keep_case: frozenset[str] = frozenset()) -> tuple[Fact, ...]:
     facts = name_facts(participants, decisions)
     people = {d.email for d in decisions if d.outcome in CONTACT_OUTCOMES}
-    if sender in people and reply.fields is not None and sender is not None:
-        facts.extend(_signature_facts(sender, reply.fields))
+    if signed and sender in people and reply.fields is not None and sender is not None:
+        facts.extend(_signature_facts(sender, reply.fields, keep_case))
     return tuple(facts)
 
 
@@ -393,7 +406,7 @@ def name_facts(participants: tuple[Participant, ...],
     return facts
 
 
-def _signature_facts(sender: str, fields: Fields) -> list[Fact]:
+def _signature_facts(sender: str, fields: Fields, keep_case: frozenset[str]) -> list[Fact]:
     found = [("contact", "full_name", fields.full_name),
              ("contact", "job_title", fields.job_title),
              ("contact", "department", fields.department),
@@ -405,7 +418,7 @@ def _signature_facts(sender: str, fields: Fields) -> list[Fact]:
     facts += [Fact(sender, "contact", f"phone_{phone.kind}", phone.e164, "signature", 0.7)
               for phone in fields.phones]
     listed = {address for raw in fields.emails
-              if (address := normalize_address(raw)) and address != sender}
+              if (address := normalize_address(raw, keep_case)) and address != sender}
     facts += [Fact(sender, "contact", "email", address, "signature", 0.7)
               for address in sorted(listed)]
     return facts

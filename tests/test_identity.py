@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from enrichment.addresses import normalize_address
 from enrichment.identity import (
     AUTO,
     REVIEW,
     Evidence,
+    acting_for,
     address_fits_name,
     canonical_address,
     company_key,
@@ -36,6 +38,16 @@ SUBADDRESS = frozenset(parse_list(bundled_text("lists/subaddress-domains.txt")))
 ])
 def test_canonical_addresses(address: str, canonical: str) -> None:
     assert canonical_address(address, SUBADDRESS) == canonical
+
+
+def test_local_parts_keep_their_case_only_where_configured() -> None:
+    legacy = frozenset({"legacy.example"})
+    assert normalize_address("John.Doe@Legacy.Example", legacy) == "John.Doe@legacy.example"
+    assert normalize_address("John.Doe@Acme.Example", legacy) == "john.doe@acme.example"
+    assert normalize_address("John.Doe@Legacy.Example") == "john.doe@legacy.example"
+    assert canonical_address("John.Doe@legacy.example", SUBADDRESS, legacy) == \
+        "John.Doe@legacy.example"
+    assert canonical_address("John.Doe@LEGACY.example", SUBADDRESS) == "john.doe@legacy.example"
 
 
 @given(st.emails())
@@ -86,6 +98,24 @@ def test_names_agree_is_symmetric_and_never_fails(a: str, b: str) -> None:
 ])
 def test_address_fits_name(address: str, fits: bool) -> None:
     assert address_fits_name(address, "John Doe") is fits
+
+
+@pytest.mark.parametrize(("address", "fits"), [
+    ("bob.smith@acme.example", True), ("smith.bob@acme.example", True),
+    ("robert@acme.example", True), ("robertjsmith@acme.example", True),
+    ("william.smith@acme.example", False), ("bobby.smyth@acme.example", False),
+])
+def test_an_address_made_of_a_nickname_fits_the_name(address: str, fits: bool) -> None:
+    assert address_fits_name(address, "Robert Smith", NICKNAMES) is fits
+    if address.startswith("bob"):  # without the list, Bob is not Robert
+        assert not address_fits_name(address, "Robert Smith")
+
+
+def test_acting_for_names_the_agent_and_the_principal() -> None:
+    assert acting_for("Jane Roe on behalf of John Doe") == ("Jane Roe", "John Doe")
+    assert acting_for("Anna Weiß im Auftrag von Jörg Krüger") == ("Anna Weiß", "Jörg Krüger")
+    assert acting_for("John Doe via LinkedIn") is None  # a gateway, not an assistant
+    assert acting_for("John Doe") is None and acting_for(None) is None
 
 
 def test_scores_combine_kinds_not_repeats() -> None:

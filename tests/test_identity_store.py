@@ -339,3 +339,71 @@ def test_an_account_unmerge_gives_back_its_domains_and_people(make_app: Any,
     assert "by_hand" in shown.stdout and "nordwind-energy.example" in shown.stdout
     syncd(config, "unmerge", str(merge_id))
     assert snapshot(app) == before
+
+
+def pending_evidence(app: Any) -> list[set[str]]:
+    with session_scope(app.sessions) as session:
+        rows = session.execute(select(Merge.evidence).where(
+            Merge.status == "pending", Merge.subject_type == "contact")).scalars().all()
+    return [{e["kind"] for e in row["found"]} for row in rows]
+
+
+def test_a_name_only_one_person_at_a_company_bears_suggests_their_personal_address(
+        make_app: Any, box: Path) -> None:
+    """Free mail and work under one name nobody else bears: a suggestion, not a merge
+    (a namesake the CRM has not met yet would make it wrong)."""
+    deliver(box, "nora.quill@kappa-works.example", "Nora Quill", "Hi.\n", 2)
+    deliver(box, "noraquill@gmail.com", "Nora Quill", "Hello from home.\n", 3)
+    deliver(box, "ivo.hart@lambda-tools.example", "Ivo Hart", "Hi.\n", 4)
+    deliver(box, "ivo.hart@outlook.com", "Ivo Hart", "Weekend note.\n", 5)
+    deliver(box, "ivo.hart@mu-freight.example", "Ivo Hart", "Another Ivo.\n", 6)
+    app = build(make_app, box)
+    sync(app)
+    assert len(people(app)) == 5  # nothing merged on a name alone
+    suggested = pending_evidence(app)
+    assert suggested == [{"lone_name", "same_name", "address_fits_name"}]  # Nora only
+    config = box.parent / "syncd.yaml"
+    listed = syncd(config, "merges", "pending").stdout
+    assert "noraquill@gmail.com" in listed or "lone_name" in listed
+
+
+def test_two_mobiles_keep_one_name_apart(make_app: Any, box: Path) -> None:
+    deliver(box, "lea.moss@nu-metals.example", "Lea Moss",
+            signed("Lea Moss", "Nu Metals", "Mobile: +44 7700 900123"), 2)
+    deliver(box, "lea.moss@gmail.com", "Lea Moss", signed("Lea Moss", "Mobile: +44 7700 900456"),
+            3)
+    app = build(make_app, box)
+    sync(app)
+    assert pending_evidence(app) == []
+
+
+def test_an_assistant_writing_on_behalf_keeps_their_own_name_and_not_the_signature(
+        make_app: Any, box: Path) -> None:
+    deliver(box, "ceo@omicron-labs.example", "Vera Stone",
+            signed("Vera Stone", "CEO", "Omicron Labs",
+                   "https://www.linkedin.com/in/vera-stone-1"), 2)
+    deliver(box, "pa.jones@omicron-labs.example", "Tim Jones on behalf of Vera Stone",
+            signed("Vera Stone", "CEO", "Omicron Labs",
+                   "https://www.linkedin.com/in/vera-stone-1"), 3)
+    app = build(make_app, box)
+    sync(app)
+    assert len(people(app)) == 2
+    with session_scope(app.sessions) as session:
+        assistant = session.get(Contact, contact_of(app, "pa.jones@omicron-labs.example"))
+        assert assistant is not None and assistant.full_name == "Tim Jones"
+        assert not session.execute(select(Observation.value).where(
+            Observation.subject_id == assistant.id, Observation.subject_type == "contact",
+            Observation.field == "linkedin")).all()
+
+
+def test_a_case_sensitive_domain_keeps_two_mailboxes_apart(make_app: Any, box: Path) -> None:
+    for sender, day in (("J.Doe@legacy.example", 2), ("j.doe@legacy.example", 3),
+                        ("Ann.Ray@acme-metal.example", 4), ("ann.ray@acme-metal.example", 5)):
+        deliver(box, sender, "", "Hi.\n", day)
+    app = build(make_app, box, identity={"case_sensitive_domains": ["legacy.example"]})
+    sync(app)
+    assert set(people(app)) >= {frozenset({"J.Doe@legacy.example"}),
+                                frozenset({"j.doe@legacy.example"}),
+                                frozenset({"ann.ray@acme-metal.example"})}
+    found = syncd(box.parent / "syncd.yaml", "why", "J.Doe@legacy.example").stdout
+    assert "J.Doe@legacy.example" in found and "is contact" in found

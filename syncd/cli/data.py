@@ -160,9 +160,10 @@ def interactions_show(interaction_id: int) -> None:
 @app.command()
 def why(address: str) -> None:
     """Why an address is a contact, or why it is not one."""
-    email = address.strip().lower()
-    answer = in_session(lambda s: _found(read.why(s, email),
+    email = address.strip()  # as written first: a case-sensitive domain keeps it
+    answer = in_session(lambda s: _found(read.why(s, email) or read.why(s, email.lower()),
                                          f"record of {email}: it was never seen"))
+    email = answer.get("email", email)
     outcome = answer["outcome"]
     verdict = {"contact": f"is contact #{answer['contact_id']}",
                "internal": f"is a colleague (contact #{answer['contact_id']})"}.get(

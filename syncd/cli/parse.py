@@ -65,7 +65,8 @@ def _context(owner: str | None) -> Context:
     return Context("parse", frozenset(owners | ({owner.lower()} if owner else set())),
                    frozenset(config.team.internal_domains),
                    config.capture.model_copy(update={"visibility": "full"}),
-                   load_lists(config.lists))
+                   load_lists(config.lists),
+                   case_sensitive=frozenset(config.identity.case_sensitive_domains))
 
 
 def describe(plan: InteractionPlan, reading: Reading, context: Context) -> dict[str, Any]:

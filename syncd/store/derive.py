@@ -38,14 +38,17 @@ def best_values(candidates: Iterable[tuple[str, Candidate]]) -> dict[str, str]:
     best: dict[str, Candidate] = {}
     for field, candidate in candidates:
         current = best.get(field)
-        if current is None or _rank(candidate) > _rank(current):
+        if current is None or _rank(field, candidate) > _rank(field, current):
             best[field] = candidate
     return {field: c.value for field, c in best.items()}
 
 
-def _rank(candidate: Candidate) -> tuple[bool, float, datetime, str]:
-    return (candidate.method == MANUAL, candidate.confidence, candidate.last_seen_at,
-            candidate.value)
+def _rank(field: str, candidate: Candidate) -> tuple[bool, bool, float, datetime, str]:
+    """A name with a family name beats a bare first name whatever its source: "Melanie"
+    closing a signature says less than "Melanie Moore" in a header."""
+    complete = field != "full_name" or all(split_name(candidate.value))
+    return (candidate.method == MANUAL, complete, candidate.confidence,
+            candidate.last_seen_at, candidate.value)
 
 
 Seen = Mapping[int, set[tuple[str, str]]]

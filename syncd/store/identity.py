@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,11 +63,21 @@ KEY_FIELDS = {"linkedin": "linkedin", "phone_mobile": "mobile", "phone_work": "p
               "email": "listed", "full_name": "name"}
 """Contact observation fields that make keys, and the key kind each makes."""
 COUNTERPARTS = {"email": "listed", "listed": "email", "domain": "website",
-                "website": "domain"}
-"""Key kinds that match another kind: a listed address finds its owner's address."""
-ONE_SIDED = frozenset({"listed", "website"})
+                "website": "domain", "free": "person", "person": "free"}
+"""Key kinds that match another kind: a listed address finds its owner's address, the
+name of a contact who writes only from free mail finds the same name at a company."""
+ONE_SIDED = frozenset({"listed", "website", "free", "person"})
 """Kinds that say nothing when two records share them (two colleagues listing one
-team address): they only meet their counterpart."""
+team address; namesakes at two companies): they only meet their counterpart."""
+
+
+NAME_ONLY = frozenset({"same_name", "address_fits_name"})
+"""Evidence that only says a name fits: never a reason to ask a person on its own."""
+NAME_AT_ACCOUNT = frozenset({"same_name", "name_at_account", "nickname_at_account"})
+"""A colleague's name on an address not made of it: a team mailbox signed by one person,
+a namesake, an assistant; never asked about on its own."""
+NAMES_AND_PHONES = NAME_ONLY | NAME_AT_ACCOUNT | {"lone_name", "mobile", "work_phone"}
+"""What names that belong to two people outweigh."""
 
 
 @dataclass(frozen=True)
@@ -113,11 +123,12 @@ def _contact_value_keys(field: str, value: str, account_id: int | None,
                         rules: IdentityRules) -> set[str]:
     kind = KEY_FIELDS[field]
     if kind == "name":
-        if account_id is None:
-            return set()  # a name identifies a person only within one company
-        return {f"name:{account_id}|{key}" for key in name_keys(value, rules.nicknames)}
+        keys = name_keys(value, rules.nicknames)
+        if account_id is None:  # free mail only: the name is all there is to go by
+            return {f"free:{key}" for key in keys}
+        return {f"name:{account_id}|{key}" for key in keys} | {f"person:{key}" for key in keys}
     if kind == "listed":
-        return {f"listed:{rules.canonical(value.lower())}"}
+        return {f"listed:{rules.canonical(value)}"}
     return {f"{kind}:{value.lower() if kind == 'linkedin' else value}"}
 
 
@@ -278,10 +289,13 @@ class _Known:
     settled: set[frozenset[int]]
     """Pairs a person rejected or unmerged."""
     pending: dict[frozenset[int], int]
+    lone_names: set[str]
+    """Names one free-mail contact and one contact at a company bear, and nobody else."""
 
     @classmethod
     def fetch(cls, session: Session, ids: Sequence[int]) -> _Known:
-        known = cls({}, defaultdict(set), defaultdict(list), defaultdict(list), set(), {})
+        known = cls({}, defaultdict(set), defaultdict(list), defaultdict(list), set(), {},
+                    set())
         for chunk in chunks(sorted(set(ids))):
             known.rows.update({row.id: row for row in session.execute(select(
                 Contact.id, Contact.full_name, Contact.is_internal, Contact.merged_into_id)
@@ -307,12 +321,30 @@ class _Known:
                     known.pending[frozenset((winner, loser))] = merge_id
                 else:
                     known.settled.add(frozenset((winner, loser)))
+        known.lone_names = _lone_names(session, known.keys.values())
         return known
 
     def absorb(self, winner: int, loser: int) -> None:
         self.keys[winner] |= self.keys.pop(loser, set())
         self.names[winner] += self.names.pop(loser, [])
         self.emails[winner] += self.emails.pop(loser, [])
+
+
+def _lone_names(session: Session, keys: Iterable[set[str]]) -> set[str]:
+    """The names among these keys that exactly one free-mail contact and exactly one
+    contact at a company bear: a person who writes from work and from home. A third
+    bearer (a namesake anywhere) makes the name say nothing."""
+    names = {key.partition(":")[2] for found in keys for key in found
+             if key.startswith(("free:", "person:"))}
+    wanted = [f"{kind}:{name}" for name in sorted(names) for kind in ("free", "person")]
+    bearers: dict[str, int] = {}
+    for chunk in chunks(wanted):
+        for key, count in session.execute(select(MatchKey.key, func.count()).where(
+                MatchKey.subject_type == CONTACT, MatchKey.key.in_(chunk))
+                .group_by(MatchKey.key)):
+            bearers[key] = count
+    return {name for name in names
+            if bearers.get(f"free:{name}") == 1 and bearers.get(f"person:{name}") == 1}
 
 
 def _judge_contact_pairs(session: Session, rules: IdentityRules,
@@ -365,11 +397,17 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
         return None  # a team's mailbox never merges into a person
     evidence = contact_evidence(rules, (known.keys[a], known.keys[b]),
                                 (known.emails[a], known.emails[b]),
-                                (row_a.full_name, row_b.full_name))
-    certain = any(e.kind == "same_address" for e in evidence)
+                                (row_a.full_name, row_b.full_name),
+                                lone_names=known.lone_names)
+    kinds = {e.kind for e in evidence}
+    if kinds <= NAME_ONLY or kinds <= NAME_AT_ACCOUNT:
+        return None  # namesakes, or a name on an address not made of it (a team's)
+    certain = "same_address" in kinds
     veto = not certain and (
         names_agree(row_a.full_name, row_b.full_name, rules.nicknames) is False
         or _addresses_name_two_people(known.emails[a], known.emails[b], rules))
+    if veto and kinds <= NAMES_AND_PHONES:
+        return None  # two people's names outweigh a name or a number they share
     return evidence, veto
 
 
@@ -392,8 +430,10 @@ def _share_a_word(name_a: str, name_b: str) -> bool:
 
 def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
                      emails: tuple[Sequence[str], Sequence[str]],
-                     names: tuple[str | None, str | None]) -> list[Evidence]:
-    """Every reason to think two contacts (their keys, addresses, names) are one."""
+                     names: tuple[str | None, str | None], *,
+                     lone_names: Set[str] = frozenset()) -> list[Evidence]:
+    """Every reason to think two contacts (their keys, addresses, names) are one;
+    ``lone_names`` are the names only a free-mail contact and one other bear."""
     keys_a, keys_b = keys
     evidence = [Evidence("same_address", v) for v in _both(keys_a, keys_b, "email")]
     evidence += [Evidence("listed_address", v)
@@ -411,12 +451,27 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
                                  sorted(shared_names)[0].partition("|")[2]))
     elif name_a and name_b and fold(name_a) == fold(name_b):
         evidence.append(Evidence("same_name", name_a))
-    if (shared_names or threads or any(e.kind == "same_name" for e in evidence)) and any(
-            address_fits_name(e, name_a) for e in emails[0]) and any(
-            address_fits_name(e, name_b) for e in emails[1]):
+    lone = _both(keys_a, keys_b, "free", "person") & lone_names
+    if lone and names_agree(name_a, name_b, rules.nicknames) and not _own_numbers(keys_a, keys_b):
+        evidence.append(Evidence("lone_name", sorted(lone)[0]))
+    else:
+        lone = set()
+    if (shared_names or threads or lone or any(e.kind == "same_name" for e in evidence)) and any(
+            address_fits_name(e, name_a, rules.nicknames) for e in emails[0]) and any(
+            address_fits_name(e, name_b, rules.nicknames) for e in emails[1]):
         evidence.append(Evidence("address_fits_name",
                                  ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
     return evidence
+
+
+def _own_numbers(keys_a: set[str], keys_b: set[str]) -> bool:
+    """Whether each gives a mobile number or a LinkedIn profile and none is shared: two
+    people with one name, whom the name alone must not join."""
+    for kind in ("mobile", "linkedin"):
+        mine, theirs = _values(keys_a, kind), _values(keys_b, kind)
+        if mine and theirs and not mine & theirs:
+            return True
+    return False
 
 
 def _judge_accounts(session: Session, rules: IdentityRules, a: int, b: int,
