@@ -31,6 +31,12 @@ label names only inside the author's signature (their README), so there no such
 fallback applies. Fields that ``syncd parse --json`` does not print yet are
 scored as never predicted and starred in the tables.
 
+The public corpora label two things differently from the signature corpus (syncd's
+rule): Quagga reads a bare closing name as reply text and knows only "Phone" and "Fax"
+numbers, forge puts the closing phrase in the signature. The column ``syncd (corpus
+convention)`` re-cuts syncd's answers by each corpus's own rule (``corpus_convention``);
+both columns are printed, neither replaces the other.
+
 What the other parsers are asked (section "Open-source parsers" below): each reads
 the same decoded text (``body_text``'s output) and the From header, in its own venv.
 
@@ -90,6 +96,7 @@ from enrichment.mime import body_text
 from enrichment.people import clean_display_name, split_name
 from enrichment.quotes import split_reply
 from enrichment.signature import find_signature, parse_signature
+from enrichment.signature_lines import is_signoff
 from syncd import pipeline
 from syncd.cli.parse import describe
 from syncd.config import config_model
@@ -203,23 +210,48 @@ _CONTACT_FIELDS = ("job_title", "company", "department", "phones", "emails", "we
                    "linkedin", "twitter", "address")
 
 
-def closing_name_as_body(column: Column) -> Column:
-    """syncd's answers under the public sets' convention for a bare closing name.
+def corpus_convention(column: Column, cases: list[Case]) -> Column:
+    """syncd's answers re-cut by each public corpus's own conventions, where they differ
+    from the signature corpus's (syncd's rule); the text syncd found is never changed.
 
-    The signature corpus (syncd's rule) calls "Thanks,\nKate" a signature "Kate";
-    Quagga labels that name as part of the reply and forge puts the whole closing in
-    the signature. This column moves a signature that is one line with no contact
-    field into the reply (and so reads no fields from it), so both conventions are
-    shown; nothing else changes.
+    - Quagga (Enron, ASF) labels a bare closing name ("Thanks,\nKate") as reply text
+      (Body/Outro), and its phones only as "Phone" or "Fax": a signature that is one
+      line with no contact field moves into the reply (and yields no fields), and every
+      kind but fax is scored as work.
+    - forge puts the whole closing in the signature ("Regards,\nBert"): a closing
+      phrase ending syncd's reply right above its signature moves into the signature.
+    - The signature corpus's convention is syncd's: nothing changes.
     """
-    answers: dict[str, Prediction] = {}
-    for case_id, got in column.answers.items():
-        lines = content_lines(got.signature)
-        bare = len(lines) == 1 and not any(got.fields.get(f) for f in _CONTACT_FIELDS)
-        answers[case_id] = replace(got, reply=f"{got.reply}\n{got.signature}",
-                                   signature=None, fields={}) if bare else got
-    return Column(f"{SYNCD} (closing name as body)", column.parts, answers,
-                  ["a one-line signature without contact fields scored as reply text"])
+    source = {case.id: str(case.labels.get("source", "")) for case in cases}
+    answers = {case_id: _recut(got, source.get(case_id, ""))
+               for case_id, got in column.answers.items()}
+    return Column(f"{SYNCD} (corpus convention)", column.parts, answers,
+                  ["Quagga: a one-line signature without contact fields scored as reply "
+                   "text, phone kinds other than fax as work; forge: the closing phrase "
+                   "above the signature scored as signature"])
+
+
+def _recut(got: Prediction, origin: str) -> Prediction:
+    if origin.startswith("quagga-"):
+        return _as_quagga(got)
+    return _as_forge(got) if origin.startswith("forge/") else got
+
+
+def _as_quagga(got: Prediction) -> Prediction:
+    lines = content_lines(got.signature)
+    if len(lines) == 1 and not any(got.fields.get(f) for f in _CONTACT_FIELDS):
+        return replace(got, reply=f"{got.reply}\n{got.signature}", signature=None, fields={})
+    phones = [dict(p, kind=p.get("kind") if p.get("kind") == "fax" else "work")
+              for p in got.fields.get("phones") or []]
+    return replace(got, fields=dict(got.fields, phones=phones)) if phones else got
+
+
+def _as_forge(got: Prediction) -> Prediction:
+    reply = got.reply.rstrip()
+    head, _, last = reply.rpartition("\n")
+    if not got.signature or not is_signoff(last.strip()):
+        return got
+    return replace(got, reply=head, signature=f"{last.strip()}\n{got.signature}")
 
 
 def syncd_column(cases: list[Case]) -> Column:
@@ -396,7 +428,7 @@ def main() -> None:
     by_folder = {folder: load_cases(args.corpus, folder) for folder in args.folders}
     cases = [case for folder_cases in by_folder.values() for case in folder_cases]
     columns = [syncd_column(cases)]
-    columns.append(closing_name_as_body(columns[0]))
+    columns.append(corpus_convention(columns[0], cases))
     problems: list[str] = []
     if not args.no_others:
         others, problems = other_columns(cases, args.others_venv)

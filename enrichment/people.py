@@ -42,6 +42,8 @@ _WRAPPER = " \"'`“”‘’«»<>"
 # Mailing-list gateways write a lower-case "via"; a capitalised "Via" may be a surname.
 _VIA = re.compile(r"(?:\((?i:via) [^)]*\)|\bvia\s\S.*)$")
 _TAG = re.compile(r"\[(?:external|ext|extern|externe?|spam|bulk)\]", re.IGNORECASE)
+# Outlook copies the address into the name it quotes: "Doe, John [mailto:jd@acme.example]".
+_MAILTO = re.compile(r"\s*[\[<(]mailto:[^\]>)]*[\]>)]", re.IGNORECASE)
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
 _SUFFIXES = frozenset(CONSTANTS.suffix_acronyms) | EXTRA_POSTNOMINALS
 _GENERATIONAL = frozenset(CONSTANTS.suffix_not_acronyms)
@@ -158,12 +160,16 @@ def _reorder_last_first(name: str) -> str:
 def clean_display_name(name: str, email: str) -> str | None:
     """Turn a raw ``From`` display name into "Given Family", or None if it names no one.
 
-    Mailing lists and gateways decorate names ("(via Group)", "[EXTERNAL]"), and many
-    clients send the address itself as the name; neither must become a contact name.
+    Mailing lists and gateways decorate names ("(via Group)", "[EXTERNAL]", an Outlook
+    "[mailto:...]"), and many clients send the address itself as the name; neither must
+    become a contact name.
     Cached: signature search and field reading both ask it of each message's sender, and
     senders write again.
     """
-    text = _SPACES.sub(" ", _TAG.sub(" ", name or "")).strip(_WRAPPER)
+    text = name or ""
+    if "mailto:" in text.lower():
+        text = _MAILTO.sub(" ", text)
+    text = _SPACES.sub(" ", _TAG.sub(" ", text)).strip(_WRAPPER)
     text = _VIA.sub("", text).rstrip()
     text = _TRAILING_PAREN.sub("", text).rstrip()
     text = text.strip(_WRAPPER + ",;")

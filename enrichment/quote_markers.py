@@ -44,7 +44,7 @@ _OTHER_KEYS = (
     r"sent|sent\s+by|date|to|cc|bcc|subject|gesendet|datum|an|kopie|betreff|envoyé|à|objet|"
     r"enviado(?:\s+el)?|enviada\s+em|para|asunto|fecha|verzonden|aan|onderwerp|inviato|"
     r"data|a|oggetto|assunto|发送时间|日期|收件人|抄送|主题|送信日時|宛先|件名|"
-    r"reply-to|antwort\s+an"
+    r"reply-to|antwort\s+an|lähetetty|päivämäärä|vastaanottaja|kopio|aihe"
 )
 _HEADER_LINE = re.compile(
     rf"^[\s*>]*(?P<key>{_FROM_KEYS}|{_OTHER_KEYS})\s*(?:\*+\s*)?[:：]", re.IGNORECASE

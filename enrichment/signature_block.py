@@ -3,7 +3,7 @@
 Contacts fill themselves from signatures, so a false positive is costly: a paragraph
 of body text read as a signature invents a job title, and a disclaimer read as one
 invents a company. A block is therefore only accepted at the end of the text, after
-footers (wrapped legal notices included) are set aside, and only in one of four
+footers (wrapped legal notices included) are set aside, and only in one of five
 shapes, tried in this order:
 
 1. after the last delimiter ("-- ", a rule) or sign-off ("Best regards,") that is
@@ -12,8 +12,11 @@ shapes, tried in this order:
 2. a vCard (``BEGIN:VCARD`` ... ``END:VCARD``);
 3. without a marker, a trailing block opened by the sender's display name, or by a
    name-shaped line followed by contact or title lines, or a one-line ``|`` signature;
-4. without a marker or a name, a short trailing block of the sender's own company
-   (its legal name, matching the sender's domain) with a phone or an email.
+4. without a marker or a name-led block, a last paragraph that is a closing naming
+   the sender ("Bert", "BT", "Thanks, Ann Lee", maybe over phone lines) or the
+   sender's own address over a phone number;
+5. else a short trailing block of the sender's own company (its legal name, matching
+   the sender's domain) with a phone or an email.
 
 The block starts at its first field line and ends at its last one: it stops at a
 blank line unless the next paragraph holds contact/address/company lines, and at
@@ -32,11 +35,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from enrichment.people import clean_display_name
+from enrichment.people import clean_display_name, name_from_local_part
 from enrichment.phones import has_phone
 from enrichment.signature_lines import (
     LETTERS,
     RULE_CHARS,
+    after_signoff,
     fold,
     has_address_hint,
     has_legal_form,
@@ -51,7 +55,13 @@ from enrichment.signature_lines import (
     is_signoff,
     segments,
 )
-from enrichment.signature_names import MAX_NAME, looks_like_name, name_score
+from enrichment.signature_names import (
+    MAX_NAME,
+    closing_name,
+    looks_like_name,
+    name_score,
+    signs_as,
+)
 from enrichment.signature_org import MIN_LABEL, matches_domain
 from enrichment.signature_words import AUTOMATED_LOCAL_PARTS, FREE_MAIL_LABELS
 from enrichment.web_links import has_email, registrable_name
@@ -159,8 +169,10 @@ class _Line:
     def field(self) -> bool:
         """Carries a signature field: not a rule, footer, sentence or image placeholder."""
         text = self.text
-        if not text or text.startswith("[cid:") or text.lower().startswith("[image"):
+        if not text:
             return False
+        if text.startswith("[cid:") or text.lower().startswith("[image"):
+            return _links_past_image(text)
         if self.rule or self.footer or self.prose:
             return False
         return bool(LETTERS.search(text)) or self.contact or is_extension(text)
@@ -168,6 +180,13 @@ class _Line:
     @_memo
     def separated(self) -> bool:
         return any(sep in self.text for sep in _SEPARATORS)
+
+
+def _links_past_image(text: str) -> bool:
+    """An image placeholder is no field, but Gmail writes a linked image as its alt text
+    and then the link ("[image: Profile]about.me/ann.lee"): the link is one."""
+    rest = text.partition("]")[2].strip()
+    return bool(rest) and is_contact(rest)
 
 
 class _Paragraph:
@@ -412,6 +431,48 @@ def _trailing_block(
     return None
 
 
+def _closing_block(
+    lines: list[_Line], suffixes: tuple[list[bool], int], sender: str | None, email: str
+) -> tuple[int, int] | None:
+    """Without a marker or a block: the last paragraph, if it is a closing that names
+    the sender, maybe followed by contact lines ("Bert"; "Thanks, BT"; "Thanks, Ann Lee"
+    over "713-555-0134"; the sender's own address over a phone number).
+
+    The closing must stand apart from the text above it (a blank line), end the text
+    (only footers and attachments below it: a closing above a P.S. is the author's
+    text) and be the sender's (``signs_as``), so a list of names or a greeting to the
+    reader is not read as a signature.
+    """
+    last = len(lines)
+    while last > 0 and _after_text(lines[last - 1]):
+        last -= 1
+    i = last - 1
+    while i > 0 and lines[i - 1].text:
+        i -= 1
+    if i <= 0 or i < suffixes[1] or not _closing_opens(lines[i], sender, email):
+        return None
+    end = _block_end(lines, i)
+    if end != _next_blank(lines, i) or not all(line.contact for line in lines[i + 1 : end]):
+        return None
+    return i, end
+
+
+def _after_text(line: _Line) -> bool:
+    """What may follow the text's end: blank lines, footers and attachment lines."""
+    return not line.text or line.footer or is_attachment(line.text)
+
+
+def _closing_opens(line: _Line, sender: str | None, email: str) -> bool:
+    """A closing line naming the sender, or the sender's own address."""
+    if not _may_open(line):
+        return False
+    if email and fold(line.text) == email:
+        return True
+    name = after_signoff(line.text)
+    name = line.text if name is None else name
+    return closing_name(name) and signs_as(name, sender)
+
+
 def _company_block(
     lines: list[_Line], suffixes: tuple[list[bool], int], org: str
 ) -> tuple[int, int] | None:
@@ -539,13 +600,25 @@ def _locate(
     trailing = _trailing_block(lines, display, suffixes)
     closing = found or trailing
     if closing is None:
-        org = _organisation(sender_email)
-        return _company_block(lines, suffixes, org) if org else None
+        return _unnamed_block(lines, suffixes, display, sender_email)
     if not found or not trailing:
         return _contact_block_above(lines, closing, display) or closing
     below = trailing[0] >= found[1]
     restated = below and _spells_out(lines[found[0]].lead, lines[trailing[0]].lead)
     return trailing if restated else found
+
+
+def _unnamed_block(
+    lines: list[_Line], suffixes: tuple[list[bool], int], display: str | None, email: str
+) -> tuple[int, int] | None:
+    """No marker and no name-led block: a closing naming the sender, else the sender's
+    company's block."""
+    sender = display or name_from_local_part(email)
+    closing = _closing_block(lines, suffixes, sender, email)
+    if closing:
+        return closing
+    org = _organisation(email)
+    return _company_block(lines, suffixes, org) if org else None
 
 
 def _contact_block_above(

@@ -20,6 +20,7 @@ from enrichment.postal import address
 from enrichment.signature_block import NAME_MATCH, is_automated
 from enrichment.signature_lines import (
     LETTERS,
+    after_signoff,
     fold,
     has_cjk,
     has_legal_form,
@@ -109,10 +110,14 @@ def _full_name(name: str | None, display: str | None, labels: tuple[str, ...]) -
 
 
 def _extends(display: str, name: str) -> bool:
-    """ "Tom" signed by "Tom Baker": the display name is the more complete form."""
+    """ "Tom" (or "TB") signed by "Tom Baker": the display name is the more complete form."""
     if " " in name or has_cjk(name):
         return False
-    return fold(display).split()[0] == fold(name)
+    words = fold(display).split()
+    if not words:
+        return False
+    initials = ("".join(word[0] for word in words), words[0][0] + words[-1][0])
+    return fold(name) in (words[0], *initials)
 
 
 def _is_person(display: str, labels: tuple[str, ...]) -> bool:
@@ -180,10 +185,14 @@ def parse_signature(
     sender_email = sender_email or ""
     lines = [line.strip()[:_MAX_PARSE_LINE] for line in (sig or "").split("\n") if line.strip()]
     lines = lines[:_MAX_PARSE_LINES]
+    if lines:  # "Thanks, Ann Lee" opens a signature with its closing: the name follows it
+        lines[0] = after_signoff(lines[0]) or lines[0]
     automated = is_automated(sender_email)
     display = None if automated else clean_display_name(sender_name or "", sender_email)
     if not lines:
         return _EMPTY if display is None else _named(display, sender_email)
+    if len(lines) == 1 and display and _extends(display, lines[0].strip(" -.")):
+        return _named(display, sender_email)  # initials or a first name ("DG"): no title
     region = region_for(lines, sender_email, default_region)
     if lines[0].upper() == "BEGIN:VCARD":
         return _vcard_fields(lines, region)

@@ -44,6 +44,12 @@ _SIGNOFF_PATTERN = (
     + r")\s*[,.!！。，、:;…~-]*\s*$"
 )
 _SIGNOFF = re.compile(_SIGNOFF_PATTERN, re.IGNORECASE)
+# The same phrases ending in a comma or full stop with more on the line ("Thanks, Tom").
+_SIGNOFF_HEAD = re.compile(
+    r"^\s*(?:"
+    + "|".join(p for phrases in SIGNOFF_PHRASES.values() for p in phrases)
+    + r")\s*[,.!]+\s+(?=\S)"
+)
 # The phrases are lower-case, so an ASCII line lower-cased first matches the same
 # case-sensitively: several times faster, as a case-insensitive alternation cannot
 # skip an alternative by its first letter.
@@ -73,8 +79,11 @@ _ADDRESS_HINT = re.compile(
     r"\b[A-Z]{2}\s+\d{5}\b",
     re.IGNORECASE,
 )
-# Internal extensions ("x3-6343", "ext. 4471", "*7086"): a short line that is only that.
-_EXTENSION = re.compile(r"^(?:(?:ext|x|#|\*)\.?\s*)\d[\d-]{2,6}$", re.IGNORECASE)
+# Internal extensions ("x3-6343", "ext. 4471", "*7086", or a site digit and four as
+# "3-6343"): a short line that is only that.
+_EXTENSION = re.compile(
+    r"^(?:(?:ext|x|#|\*)\.?\s*\d[\d-]{2,6}|\d-\d{4})$", re.IGNORECASE
+)
 
 
 def has_cjk(text: str) -> bool:
@@ -107,6 +116,19 @@ def is_signoff(line: str) -> bool:
     return _SIGNOFF.match(line.translate(_ZERO_WIDTH)) is not None
 
 
+def after_signoff(line: str) -> str | None:
+    """What follows a closing phrase on its own line ("Thanks, BT" -> "BT"), or None.
+
+    Some write the closing and their name on one line; the name is then the start of
+    the signature. Only short lines qualify, as in ``is_signoff``.
+    """
+    if not line or len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
+        return None
+    lowered = line.lower()
+    match = _SIGNOFF_HEAD.match(lowered) if len(lowered) == len(line) else None
+    return line[match.end() :].strip() if match else None
+
+
 def is_footer(line: str) -> bool:
     """Mobile footers, legal notices, register and copyright footers, attachment lists.
 
@@ -136,7 +158,7 @@ def is_attachment(line: str) -> bool:
 
 
 def is_extension(line: str) -> bool:
-    """An internal phone extension alone on a line ("x3-6343", "ext. 4471", "*7086")."""
+    """An internal phone extension alone on a line ("x3-6343", "ext. 4471", "3-6343")."""
     return len(line) <= 14 and bool(_EXTENSION.match(line.strip()))
 
 

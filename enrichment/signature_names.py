@@ -29,6 +29,7 @@ from enrichment.signature_words import (
     GREETING_PHRASES,
     HONORIFICS,
     NOT_NAME_WORDS,
+    REPLY_WORDS,
 )
 from enrichment.web_links import has_web_address
 
@@ -94,6 +95,47 @@ def looks_like_name(text: str, minimum: int = 2) -> bool:
     if has_title_word(text) or has_legal_form(text) or is_signoff(text):
         return False
     return not (_GREETING.match(text) or not_person(text))
+
+
+_INITIALS = re.compile(r"^[A-Z]{2,3}\.?$")
+_JOINED = re.compile(r"\s+(?:and|&|\+)\s+")
+
+
+def closing_name(text: str) -> bool:
+    """A name as people close a message with it: a name, initials ("BT") or two first
+    names joined ("Christian and Steve"; a joined longer phrase is a heading), and not a
+    one-word answer ("Agreed", "OK")."""
+    text = text.strip("-–—/ ").rstrip(".")
+    if fold(text) in REPLY_WORDS:
+        return False
+    if _INITIALS.match(text):
+        return True
+    names = _JOINED.split(text)
+    if len(names) == 2:
+        return all(" " not in name and looks_like_name(name, minimum=1) for name in names)
+    return len(names) == 1 and looks_like_name(text, minimum=1)
+
+
+def signs_as(closing: str, sender: str | None) -> bool:
+    """Whether a closing name can be the sender's, given the sender's name when known.
+
+    A closing signs with a word of the name ("Christian and Steve" by Christian Yoder),
+    its initials ("BT" by Barry Tycholiz) or a short form with the given name's initial
+    ("Tom" or "T." by Thomas Rosendahl; nicknames are too many to list). When no given name is
+    known (no display name, or only a surname), only a single word is taken: a first
+    name or initials, not a heading or a company that ends a text.
+    """
+    words = [w.strip(".-") for w in _JOINED.sub(" ", fold(closing)).split()]
+    known = [word.strip(".") for word in fold(sender).split()] if sender else []
+    if len(known) < 2:
+        return len(words) == 1
+    if any(word in known for word in words):
+        return True
+    if len(words) != 1:
+        return False
+    word = words[0]
+    initials = {"".join(w[0] for w in known if w), known[0][:1] + known[-1][:1]}
+    return word in initials or word[:1] == known[0][:1]
 
 
 def _normal_case(word: str) -> str:

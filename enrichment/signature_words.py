@@ -37,7 +37,7 @@ SIGNOFF_PHRASES: dict[str, tuple[str, ...]] = {
         r"take\s+care|talk\s+soon|speak\s+soon|have\s+a\s+(?:great|nice|good)\s+(?:day|week|weekend)",
         r"(?:best\s+regards|thanks)\s*(?:and|&)\s*(?:thanks|(?:best\s+|kind\s+)?regards)",
         r"(?:thanks|thank\s+you)\s+kindly|much\s+appreciated|greetings(?:\s+from\s+\S+)?",
-        r"warmly|cordially|love",
+        r"warmly|cordially|love|your\s+(?:friend|pal|buddy)",
     ),
     "de": (  # Swiss spelling "Grüsse" included
         r"mit\s+(?:freundlichen|besten|herzlichen|vielen|lieben)\s+grü(?:ß|ss)en(?:\s+aus\s+\S+)?",
@@ -240,6 +240,20 @@ NOT_NAME_WORDS = words(
     today now online email e-mail mail phone fax web website page home news date time
     request id name type subject re fw fwd attached attachment note notes message
     update reminder meeting agenda call order invoice total price summary
+    """
+)
+# One-word answers that may end a message on their own line ("Agreed", "OK"): a
+# closing is a name or initials, never one of these (compared lower-case, no final ".").
+REPLY_WORDS = words(
+    """
+    ok okay yes no yep nope done agreed noted sure great perfect understood confirmed
+    approved fine fyi asap tbd welcome congratulations congrats enjoy later tomorrow
+    ja nein erledigt einverstanden verstanden super prima genau
+    oui non entendu parfait noté compris
+    sí si vale perfecto entendido hecho claro
+    nee akkoord begrepen top
+    sì capito fatto perfetto certo
+    sim não feito perfeito entendido combinado
     """
 )
 # Honorifics, academic and professional prefixes dropped before a name, and the German

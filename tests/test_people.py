@@ -49,6 +49,8 @@ def test_split_name(full: str, expected: tuple[str | None, str | None]) -> None:
         ("Bob Smith [EXTERNAL]", "bob@example.com", "Bob Smith"),
         ("Priya Fitzgerald (Harborview)", "p@example.com", "Priya Fitzgerald"),
         ("John Doe, PhD", "jd@example.com", "John Doe"),
+        ("Doe, John Q. [mailto:jq@example.com]", "x@example.org", "John Q. Doe"),
+        ("Jane Roe <mailto:jr@example.com>", "jr@example.com", "Jane Roe"),
         ("林, 志远", "lin@example.cn", "林志远"),
         ("bob@example.com", "bob@example.com", None),
         ("Bob at bob@example.com", "bob@example.com", None),

@@ -73,6 +73,10 @@ def test_outlook_header_block_takes_the_rule_above_it() -> None:
             "承知しました。",
             "差出人: 佐藤 健 <s@example.jp>\n送信日時: 2026年3月3日\n宛先: 田中\n件名: 見積り",
         ),
+        (
+            "Kiitos.",
+            "Lähettäjä: Aino <a@example.fi>\nLähetetty: ti\nVastaanottaja: Eero\nAihe: Tarjous",
+        ),
     ],
 )
 def test_localised_header_blocks(new: str, block: str) -> None:

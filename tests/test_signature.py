@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from enrichment import signature_words
 from enrichment.quotes import split_reply
 from enrichment.signature import Fields, Phone, Signature, find_signature, parse_signature
-from enrichment.signature_lines import is_footer
+from enrichment.signature_lines import after_signoff, is_footer
+from enrichment.signature_names import closing_name, signs_as
 
 
 def _sig(text: str, name: str = "", email: str = "") -> str | None:
@@ -327,6 +328,104 @@ def test_bare_first_name_after_signoff_takes_the_display_name() -> None:
     assert parse_signature("Wren", "Wren Abbott", "wren@example.org").full_name == "Wren Abbott"
 
 
+@pytest.mark.parametrize(
+    ("ending", "name", "email"),
+    [
+        ("Wendell", "Wendell Oakes", "w.oakes@example.com"),  # a word of the name
+        ("Wen", "Wendell Oakes", "w.oakes@example.com"),  # a short form, same initial
+        ("W.", "Wendell Oakes", "w.oakes@example.com"),  # the initial alone
+        ("WO", "Wendell Oakes", "w.oakes@example.com"),  # initials
+        ("WO", "Wendell J. Oakes", "w.oakes@example.com"),  # initials without the middle
+        ("Wendell", "", "wendell.oakes@example.com"),  # the name in the address
+        ("Wendell", "Oakes", "x@example.com"),  # only a surname known
+        ("Wendell and Pia", "Oakes, Wendell", "x@example.com"),  # two people sign
+    ],
+)
+def test_closing_name_without_signoff_ends_the_text(ending: str, name: str, email: str) -> None:
+    text = f"Hi Ruth,\n\nThe crane is booked for Monday morning.\n\n{ending}"
+    assert _sig(text, name, email) == ending
+
+
+@pytest.mark.parametrize(
+    ("ending", "name", "email"),
+    [
+        ("Ruth", "Wendell Oakes", "w.oakes@example.com"),  # somebody else's name
+        ("Loading Dock Schedule", "", "x@example.com"),  # a heading, sender unknown
+        ("Dock and Crane Schedule", "Oakes", "x@example.com"),  # joined words, no names
+        ("Agreed", "", "x@example.com"),  # a one-word answer, sender unknown
+        ("OK", "", "x@example.com"),
+        ("Done", "Dana Vick", "dana@example.com"),  # the given name's initial, still no name
+    ],
+)
+def test_closing_line_that_is_not_the_senders_is_no_signature(
+    ending: str, name: str, email: str
+) -> None:
+    text = f"Hi Ruth,\n\nThe crane is booked for Monday morning.\n\n{ending}"
+    assert _sig(text, name, email) is None
+
+
+def test_closing_name_must_stand_apart_and_end_the_text() -> None:
+    unseparated = "The crane is booked for Monday morning.\nWO"
+    assert _sig(unseparated, "Wendell Oakes", "w@example.com") is None
+    above_ps = "The crane is booked.\n\nWO\n\nP.S. The driver asked for a second key."
+    assert _sig(above_ps, "Wendell Oakes", "w@example.com") is None
+
+
+def test_signoff_and_name_on_one_line_open_the_signature() -> None:
+    text = "The crane is booked for Monday morning.\n\nThanks,  Wendell Oakes\n# 312-555-0147"
+    sig = _sig(text, "Oakes, Wendell", "w@example.com")
+    assert sig == "Thanks,  Wendell Oakes\n# 312-555-0147"
+    fields = parse_signature(sig, "Oakes, Wendell", "w@example.com")
+    assert fields.full_name == "Wendell Oakes"
+    assert [p.e164 for p in fields.phones] == ["+13125550147"]
+    assert _sig("See you there.\n\nThanks. WO", "Wendell Oakes", "w@example.com") == "Thanks. WO"
+
+
+def test_senders_own_address_over_a_phone_is_the_signature() -> None:
+    text = "Draft attached.\n\nw.oakes@example.com\n312-555-0147"
+    assert _sig(text, "Wendell Oakes", "w.oakes@example.com") == (
+        "w.oakes@example.com\n312-555-0147"
+    )
+    assert _sig(text, "Pia Lund", "pia@example.com") is None
+
+
+def test_a_link_after_an_image_placeholder_is_a_field() -> None:
+    text = (
+        "Try the tuning guide first.\n\n\nWendell Oakes\n[image: Profile]about.me/wendell.oakes"
+    )
+    assert _sig(text) == "Wendell Oakes\n[image: Profile]about.me/wendell.oakes"
+    logo_only = "Try the tuning guide first.\n\n\nWendell Oakes\n[image: Logo]"
+    assert _sig(logo_only) is None
+
+
+def test_initials_are_the_name_not_a_title() -> None:
+    fields = parse_signature("DG", "Dora Gale", "dora@example.com")
+    assert (fields.full_name, fields.job_title) == ("Dora Gale", None)
+
+
+@pytest.mark.parametrize(
+    ("line", "after"),
+    [
+        ("Thanks, BT", "BT"),
+        ("Regards.  Jürgen Weiß", "Jürgen Weiß"),
+        ("Your pal, Craig.", "Craig."),
+        ("Best regards,", None),
+        ("Thanks for the quick reply", None),
+        ("Thanks, call me at 5", None),
+    ],
+)
+def test_after_signoff(line: str, after: str | None) -> None:
+    assert after_signoff(line) == after
+
+
+@given(st.text(max_size=60), st.one_of(st.none(), st.text(max_size=40)))
+def test_closing_tests_never_raise(closing: str, sender: str | None) -> None:
+    assert isinstance(closing_name(closing), bool)
+    assert isinstance(signs_as(closing, sender), bool)
+    after = after_signoff(closing)
+    assert after is None or after in closing
+
+
 def test_closing_first_name_before_a_full_block_is_not_the_signature() -> None:
     text = (
         "Sounds good.\n\nCheers,\nIlse\n\nIlse Marwick | Head of Community | Kestrel Loop Ltd\n"
@@ -348,6 +447,7 @@ def test_a_lone_dash_is_a_delimiter() -> None:
 
 def test_internal_extension_line_stays_in_the_block() -> None:
     assert _sig("Please call me.\n\nThanks,\nBrice\nx4471", "Brice Nolan") == "Brice\nx4471"
+    assert _sig("Please call me.\n\nThanks,\nBrice\n3-4471", "Brice Nolan") == "Brice\n3-4471"
 
 
 def test_signing_authority_marks_are_not_part_of_the_name() -> None:
