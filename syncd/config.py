@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, create_model, field_validator
 
 from connectors.registry import KINDS, settings_class
+from enrichment.providers.settings import EnrichmentSettings
 from syncd.configtypes import ConfigPath, Domain, Duration, Strict
 
 Visibility = Literal["metadata", "subject", "snippet", "full"]
@@ -193,6 +194,7 @@ class ConfigBase(Strict):
     logging: Logging = Logging()
     metrics: Metrics = Metrics()
     retention: Retention = Retention()
+    enrichment: EnrichmentSettings = EnrichmentSettings()
     secrets: Secrets = Field({}, validate_default=True)  # validated: key_file resolves
     sources: tuple[SourceCommon, ...] = ()
 

@@ -45,6 +45,8 @@ BACKOFF_CAP = timedelta(hours=6)
 WAKE_SECONDS = 0.5
 RETENTION_JOB = ":retention"
 RETENTION_DELAY = timedelta(minutes=1)
+ENRICH_JOB = ":enrichment"
+ENRICH_DELAY = timedelta(minutes=2)
 
 
 def backoff(every: timedelta, failures: int) -> timedelta:
@@ -120,7 +122,7 @@ class Daemon:
         """One job per configured source; jobs of sources no longer configured go."""
         wanted = {source.name: source for source in self.app.config.sources}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted and job.id != RETENTION_JOB:
+            if job.id not in wanted and job.id not in (RETENTION_JOB, ENRICH_JOB):
                 job.remove()
         for name, source in wanted.items():
             seconds = max(int(source.every.total_seconds()), 1)
@@ -129,6 +131,7 @@ class Daemon:
                 seconds=seconds, jitter=max(1, seconds // 10), max_instances=1,
                 coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(UTC))
         self._schedule_retention()
+        self._schedule_enrichment()
 
     def _schedule_retention(self) -> None:
         """``retention.content`` applied every ``retention.every``, first a minute after
@@ -151,6 +154,27 @@ class Daemon:
             apply_policy(self.app)
         except Exception:  # a failed pass is retried at the next one; syncing goes on
             log.exception("retention could not be applied")
+
+    def _schedule_enrichment(self) -> None:
+        """The enrichment pass every ``enrichment.every``, the first two minutes after
+        the start (sooner if ``every`` is shorter), when the first syncs have captured
+        what there is to enrich; a job of its own, so capture never waits for it."""
+        every = self.app.config.enrichment.every
+        self.scheduler.add_job(
+            self._enrich, "interval", id=ENRICH_JOB, max_instances=1, coalesce=True,
+            replace_existing=True, seconds=max(int(every.total_seconds()), 1),
+            misfire_grace_time=None, next_run_time=datetime.now(UTC) + min(ENRICH_DELAY, every))
+
+    def _enrich(self) -> None:
+        from syncd.enrich import enrich
+
+        try:
+            stats = enrich(self.app, stop=self.stopping)
+        except Exception:  # a failed pass is tried again at the next one
+            log.exception("the enrichment pass failed")
+            return
+        log.info("enrichment: %d facts stored for %d accounts and contacts",
+                 stats.facts, stats.targets)
 
     def reload(self) -> None:
         """Read the configuration again; keep the old one if the new one is bad."""

@@ -62,7 +62,7 @@ def tune_garbage_collector() -> None:
 
 def main() -> None:
     """Console-script entry point: turn the error tree into messages and exit codes."""
-    from syncd.cli import data, identity, parse, setup, signin, sync  # noqa: F401  (commands)
+    from syncd.cli import data, enrich, identity, parse, setup, signin, sync  # noqa: F401
 
     tune_garbage_collector()
 

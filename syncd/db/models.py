@@ -173,6 +173,9 @@ class Observation(Base):
         ForeignKey("interactions.id", ondelete="SET NULL"))
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    """Where an enrichment provider read it (a page, an API call, ``tel:`` for a fact
+    derived from a number); None for facts from mail, whose source is ``source_id``."""
 
 
 class Interaction(Base):
@@ -338,3 +341,25 @@ class Suppression(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime]
+
+
+class EnrichmentCache(Base):
+    """A provider's answer about one key (a domain, an address, a digest of inputs),
+    kept until ``expires_at`` so that a rerun asks nobody; a failure is kept too, for
+    less long. The record it was asked for is referenced so that erasing the record
+    (``syncd forget``) erases the answer; a merge leaves it in place."""
+
+    __tablename__ = "enrichment_cache"
+    provider: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))
+    """``found``, ``empty`` (asked, nothing known) or ``failed``."""
+    facts: Mapped[list[Any]] = mapped_column(JSON)
+    """``[field, value, confidence, source_url]`` per fact."""
+    error: Mapped[str | None] = mapped_column(Text)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    fetched_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -13,6 +13,8 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from enrichment.identity import IdentityRules
+from enrichment.providers.base import ACCOUNT_FIELDS as ACCOUNT_FACTS
+from enrichment.providers.base import CONTACT_FIELDS as CONTACT_FACTS
 from syncd.db.models import (
     Account,
     AccountDomain,
@@ -29,6 +31,8 @@ from syncd.store.derive import (
     ACCOUNT_FIELDS,
     CONTACT_FIELDS,
     MANUAL,
+    Candidate,
+    best_values,
     refresh_accounts,
     refresh_contacts,
 )
@@ -52,12 +56,14 @@ def explain(session: Session, subject: str, subject_id: int) -> dict[str, Any] |
                       Observation.last_seen_at.desc())).scalars():
         evidence.setdefault(obs.field, []).append({
             "value": obs.value, "method": obs.method, "confidence": obs.confidence,
-            "source": sources.get(obs.source_id) if obs.source_id else None,
+            "source": obs.source_url or (sources.get(obs.source_id) if obs.source_id else None),
+            "source_url": obs.source_url,
             "interaction": obs.last_interaction_id,
             "first_seen_at": obs.first_seen_at, "last_seen_at": obs.last_seen_at})
     found: dict[str, Any] = {
         "subject": subject, "id": subject_id, "merged_into": row.merged_into_id,
-        "fields": {f: getattr(row, f) for f in SETTABLE[subject]}, "evidence": evidence,
+        "fields": {f: getattr(row, f) for f in SETTABLE[subject]} | _facts(subject, evidence),
+        "evidence": evidence,
         "merges": _merges(session, subject, subject_id)}
     if subject == CONTACT:
         found["emails"] = sorted(session.execute(select(ContactEmail.email).where(
@@ -69,6 +75,16 @@ def explain(session: Session, subject: str, subject_id: int) -> dict[str, Any] |
         found["domains"] = sorted(session.execute(select(AccountDomain.domain).where(
             AccountDomain.account_id == subject_id)).scalars())
     return found
+
+
+def _facts(subject: str, evidence: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The winning value of each field kept as evidence only (no column): what a
+    company's website or an enrichment API says, country and time zone."""
+    known = ACCOUNT_FACTS if subject == ACCOUNT else CONTACT_FACTS
+    return best_values(
+        (field, Candidate(r["value"], r["method"], r["confidence"], r["last_seen_at"]))
+        for field, rows in evidence.items() if field in known - set(SETTABLE[subject])
+        and not field.startswith("phone_") for r in rows)
 
 
 def _merges(session: Session, subject: str, subject_id: int) -> list[dict[str, Any]]:

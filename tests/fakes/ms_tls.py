@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import ssl
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,8 +34,9 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
-def make_tls_files(directory: Path) -> tuple[Path, Path, Path]:
-    """Write ``ca.pem``, ``server.pem`` and ``server.key`` into ``directory``.
+def make_tls_files(directory: Path, hosts: Iterable[str] = ()) -> tuple[Path, Path, Path]:
+    """Write ``ca.pem``, ``server.pem`` and ``server.key`` into ``directory``; the
+    server certificate names ``hosts`` too.
 
     The server certificate names ``IP:127.0.0.1`` and ``DNS:localhost`` as SANs
     because Python matches the host against SANs only, never the CN; key identifiers
@@ -71,7 +73,8 @@ def make_tls_files(directory: Path) -> tuple[Path, Path, Path]:
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                            critical=False)
             .add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                *(x509.DNSName(host) for host in hosts)]),
                 critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                            critical=False)
