@@ -52,6 +52,7 @@ WEIGHTS: Mapping[str, float] = {
     "address_fits_name": 0.5,
     "same_name": 0.3,
     "lone_name": 0.7,
+    "succession": 0.6,
     "work_phone": 0.4,
     "website": 0.9,
     "brand_and_company": 0.95,
@@ -119,8 +120,10 @@ def parse_nicknames(text: str) -> dict[str, frozenset[str]]:
     return {name: frozenset(found) for name, found in roots.items()}
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lower case, accents and punctuation dropped: ``José-Luis`` -> ``joseluis``."""
+    """Lower case, accents and punctuation dropped: ``José-Luis`` -> ``joseluis``.
+    Cached: every batch folds the same names again for keys, vetoes and team checks."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if c.isalnum())
 

@@ -36,6 +36,7 @@ from syncd.enrich_policy import Outbound
 from syncd.errors import SyncdError
 from syncd.store import enrichment as store
 from syncd.store.enrichment import Answer
+from syncd.store.identity import resolve
 
 log = logging.getLogger(__name__)
 CHUNK = 50
@@ -233,5 +234,9 @@ def _save(run: _Run, answers: list[Answer], *, cache: bool = True) -> None:
             wait = provider.retry_failed if answer.status == "failed" else provider.ttl
             expiry[(answer.provider, answer.key)] = now + wait
             run.stats.count(answer)
+    moved = {a.subject_id for a in answers if a.subject == "account"
+             and any(fact.field == "redirects_to" for fact in a.facts)}
     with session_scope(run.app.sessions) as session:
         run.stats.facts += store.save(session, answers, now, expiry)
+        if moved:  # a domain whose homepage sends visitors to another is its company's
+            resolve(session, run.app.identity, (), moved, now)

@@ -29,7 +29,7 @@ from syncd.enrich_policy import Outbound
 from syncd.runner import run_source
 from syncd.store.explain import explain, set_field
 from syncd.store.forget import forget
-from tests.fakes.websites import FakeWeb, Page
+from tests.fakes.websites import FakeWeb, Page, redirect
 from tests.mailfactory import mail, put_maildir
 from tests.test_cli import syncd
 from tests.test_daemon import STOP_SECONDS, start_daemon, wait_for
@@ -261,3 +261,21 @@ def test_the_outbound_policy(make_app: Any) -> None:
             "x@de.partner.example", "bob@nordwind.de", "dave@lawfirm.com"]
     assert [k for k in allowed + kept if policy.allows(k)] == allowed
 
+
+def test_a_domain_whose_homepage_sends_visitors_to_another_joins_its_account(
+        make_app: Any, tmp_path: Path, waits: list[float]) -> None:
+    """No signature names the company at harborview.io; its homepage redirecting to
+    harborview-analytics.com is what says the two domains are one company."""
+    hosts = ["harborview-analytics.com", "harborview.io", "nordwind.de", "lawfirm.com"]
+    with FakeWeb(tmp_path / "tls", hosts) as web:
+        web.serve("harborview.io", "/", redirect("https://harborview-analytics.com/", 301))
+        box = tmp_path / "mail"
+        deliver(box)
+        put_maildir(box, mail("sam@harborview.io", [ALICE], names={"sam@harborview.io":
+                                                                   "Sam Reyes"}))
+        app = build(make_app, tmp_path, web)
+        assert account_of(app, "harborview.io") != account_of(app, "harborview-analytics.com")
+        enrich(app)
+    assert account_of(app, "harborview.io") == account_of(app, "harborview-analytics.com")
+    merges = explained(app, "account", account_of(app, "harborview.io"))["merges"]
+    assert any(e["kind"] == "website" for m in merges for e in m["evidence"])

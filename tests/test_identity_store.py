@@ -357,6 +357,7 @@ def test_a_name_only_one_person_at_a_company_bears_suggests_their_personal_addre
     deliver(box, "ivo.hart@lambda-tools.example", "Ivo Hart", "Hi.\n", 4)
     deliver(box, "ivo.hart@outlook.com", "Ivo Hart", "Weekend note.\n", 5)
     deliver(box, "ivo.hart@mu-freight.example", "Ivo Hart", "Another Ivo.\n", 6)
+    deliver(box, "ivo.hart@lambda-tools.example", "Ivo Hart", "Still here.\n", 28)
     app = build(make_app, box)
     sync(app)
     assert len(people(app)) == 5  # nothing merged on a name alone
@@ -407,3 +408,31 @@ def test_a_case_sensitive_domain_keeps_two_mailboxes_apart(make_app: Any, box: P
                                 frozenset({"ann.ray@acme-metal.example"})}
     found = syncd(box.parent / "syncd.yaml", "why", "J.Doe@legacy.example").stdout
     assert "J.Doe@legacy.example" in found and "is contact" in found
+
+
+def deliver_on(root: Path, sender: str, name: str, when: datetime) -> None:
+    put_maildir(root, mail(sender, [ALICE], names={sender: name}, body="Hi.\n",
+                           subject="Quote", date=when))
+
+
+def test_one_name_at_one_company_after_another_is_suggested_until_both_write_again(
+        make_app: Any, box: Path) -> None:
+    """A job change: the old address falls silent where the new one starts. Namesakes
+    write side by side, which withdraws the suggestion."""
+    for month in (1, 2, 3):
+        deliver_on(box, "kai.brandt@xi-optics.example", "Kai Brandt",
+                   datetime(2026, month, 5, tzinfo=UTC))
+    for month in (4, 5):
+        deliver_on(box, "kai.brandt@rho-systems.example", "Kai Brandt",
+                   datetime(2026, month, 5, tzinfo=UTC))
+    for month in (1, 3, 5):  # namesakes in the same months: never suggested
+        deliver_on(box, "lis.ek@sigma-tech.example", "Lis Ek", datetime(2026, month, 9, tzinfo=UTC))
+        deliver_on(box, "lis.ek@tau-chem.example", "Lis Ek", datetime(2026, month, 10, tzinfo=UTC))
+    app = build(make_app, box)
+    sync(app)
+    assert pending_evidence(app) == [{"succession", "same_name", "address_fits_name"}]
+    assert len(people(app)) == 4
+    deliver_on(box, "kai.brandt@xi-optics.example", "Kai Brandt",
+               datetime(2026, 6, 1, tzinfo=UTC))
+    sync(app)
+    assert pending_evidence(app) == []

@@ -289,7 +289,8 @@ class Merge(Base):
     """A merge of two contacts or accounts, with its evidence and an undo snapshot."""
 
     __tablename__ = "merges"
-    __table_args__ = (Index("ix_merges_pair", "subject_type", "loser_id", "winner_id"),)
+    __table_args__ = (Index("ix_merges_pair", "subject_type", "loser_id", "winner_id"),
+                      Index("ix_merges_winner", "subject_type", "winner_id"))
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     subject_type: Mapped[str] = mapped_column(String(10))
     winner_id: Mapped[int] = mapped_column(Id)

@@ -20,7 +20,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, true, update
@@ -66,9 +66,11 @@ COUNTERPARTS = {"email": "listed", "listed": "email", "domain": "website",
                 "website": "domain", "free": "person", "person": "free"}
 """Key kinds that match another kind: a listed address finds its owner's address, the
 name of a contact who writes only from free mail finds the same name at a company."""
-ONE_SIDED = frozenset({"listed", "website", "free", "person"})
+ONE_SIDED = frozenset({"listed", "website", "free"})
 """Kinds that say nothing when two records share them (two colleagues listing one
-team address; namesakes at two companies): they only meet their counterpart."""
+team address; two free-mail namesakes): they only meet their counterpart."""
+HANDOVER = timedelta(days=14)
+"""How long someone who changed jobs may still write from the old address."""
 
 
 NAME_ONLY = frozenset({"same_name", "address_fits_name"})
@@ -76,7 +78,8 @@ NAME_ONLY = frozenset({"same_name", "address_fits_name"})
 NAME_AT_ACCOUNT = frozenset({"same_name", "name_at_account", "nickname_at_account"})
 """A colleague's name on an address not made of it: a team mailbox signed by one person,
 a namesake, an assistant; never asked about on its own."""
-NAMES_AND_PHONES = NAME_ONLY | NAME_AT_ACCOUNT | {"lone_name", "mobile", "work_phone"}
+NAMES_AND_PHONES = NAME_ONLY | NAME_AT_ACCOUNT | {"lone_name", "succession", "mobile",
+                                                  "work_phone"}
 """What names that belong to two people outweigh."""
 
 
@@ -136,7 +139,7 @@ def account_keys(session: Session, ids: Iterable[int],
                  rules: IdentityRules) -> dict[int, set[str]]:
     """Every match key of these accounts: domains, their brand labels, the groups of
     domains declared one company, the company names their people sign with, the
-    websites they give."""
+    websites they give, the domain their homepage redirects to (enrichment)."""
     keys: dict[int, set[str]] = defaultdict(set)
     for chunk in chunks(sorted(set(ids))):
         live = list(session.execute(select(Account.id).where(
@@ -160,6 +163,11 @@ def account_keys(session: Session, ids: Iterable[int],
                 host = host.split("/", 1)[0].removeprefix("www.")
                 if host:
                     keys[account_id].add(f"website:{registrable_domain(host)}")
+        for account_id, value in session.execute(select(
+                Observation.subject_id, Observation.value).where(
+                Observation.subject_type == ACCOUNT, Observation.subject_id.in_(live),
+                Observation.field == "redirects_to").distinct()):
+            keys[account_id].add(f"website:{registrable_domain(value.lower())}")
     return keys
 
 
@@ -209,7 +217,29 @@ def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
     if pairs:
         done = _judge_contact_pairs(session, rules, sorted(pairs), now)
         merged, pending = merged + done.merged, pending + done.pending
+    _withdraw_side_by_side(session, contacts)
     return Outcome(merged, pending)
+
+
+def _withdraw_side_by_side(session: Session, contacts: Iterable[int]) -> None:
+    """A job change suggested for two contacts who have since written in the same
+    weeks is two namesakes: the suggestion is withdrawn. (Only these contacts wrote
+    anything new, so only their suggestions can have changed.)"""
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(contacts))):
+        for column in (Merge.winner_id, Merge.loser_id):
+            found += session.execute(select(Merge.id, Merge.winner_id, Merge.loser_id,
+                                            Merge.evidence).where(
+                Merge.subject_type == CONTACT, column.in_(chunk),
+                Merge.status == "pending")).all()
+    moves = {row.id: (row.winner_id, row.loser_id) for row in found
+             if any(e.get("kind") == "succession" for e in row.evidence.get("found", []))}
+    if not moves:
+        return
+    spans = activity_spans(session, [i for pair in moves.values() for i in pair])
+    gone = [m for m, (w, x) in moves.items() if not succeeded(spans.get(w), spans.get(x))]
+    for chunk in chunks(gone):
+        session.execute(delete(Merge).where(Merge.id.in_(chunk)))
 
 
 def _mark_shared(session: Session, rules: IdentityRules, contacts: Iterable[int]) -> None:
@@ -291,15 +321,19 @@ class _Known:
     pending: dict[frozenset[int], int]
     lone_names: set[str]
     """Names one free-mail contact and one contact at a company bear, and nobody else."""
+    movers: set[str]
+    """Names exactly two contacts at companies bear (a job change, or namesakes)."""
+    spans: dict[int, tuple[datetime, datetime]]
+    """When each contact bearing one of ``movers`` first and last took part in mail."""
 
     @classmethod
     def fetch(cls, session: Session, ids: Sequence[int]) -> _Known:
         known = cls({}, defaultdict(set), defaultdict(list), defaultdict(list), set(), {},
-                    set())
+                    set(), set(), {})
         for chunk in chunks(sorted(set(ids))):
             known.rows.update({row.id: row for row in session.execute(select(
-                Contact.id, Contact.full_name, Contact.is_internal, Contact.merged_into_id)
-                .where(Contact.id.in_(chunk)))})
+                Contact.id, Contact.full_name, Contact.is_internal, Contact.merged_into_id,
+                Contact.account_id).where(Contact.id.in_(chunk)))})
             for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id)
                                                    .where(MatchKey.subject_type == CONTACT,
                                                           MatchKey.subject_id.in_(chunk))):
@@ -321,7 +355,10 @@ class _Known:
                     known.pending[frozenset((winner, loser))] = merge_id
                 else:
                     known.settled.add(frozenset((winner, loser)))
-        known.lone_names = _lone_names(session, known.keys.values())
+        known.lone_names, known.movers = _lone_names(session, known.keys.values())
+        known.spans = activity_spans(session, [
+            i for i, keys in known.keys.items()
+            if any(k.startswith("person:") and k[7:] in known.movers for k in keys)])
         return known
 
     def absorb(self, winner: int, loser: int) -> None:
@@ -330,10 +367,11 @@ class _Known:
         self.emails[winner] += self.emails.pop(loser, [])
 
 
-def _lone_names(session: Session, keys: Iterable[set[str]]) -> set[str]:
+def _lone_names(session: Session, keys: Iterable[set[str]]) -> tuple[set[str], set[str]]:
     """The names among these keys that exactly one free-mail contact and exactly one
-    contact at a company bear: a person who writes from work and from home. A third
-    bearer (a namesake anywhere) makes the name say nothing."""
+    contact at a company bear (a person who writes from work and from home; a third
+    bearer, a namesake anywhere, makes the name say nothing), and those exactly two
+    contacts at companies bear."""
     names = {key.partition(":")[2] for found in keys for key in found
              if key.startswith(("free:", "person:"))}
     wanted = [f"{kind}:{name}" for name in sorted(names) for kind in ("free", "person")]
@@ -343,8 +381,37 @@ def _lone_names(session: Session, keys: Iterable[set[str]]) -> set[str]:
                 MatchKey.subject_type == CONTACT, MatchKey.key.in_(chunk))
                 .group_by(MatchKey.key)):
             bearers[key] = count
-    return {name for name in names
-            if bearers.get(f"free:{name}") == 1 and bearers.get(f"person:{name}") == 1}
+    return ({name for name in names
+             if bearers.get(f"free:{name}") == 1 and bearers.get(f"person:{name}") == 1},
+            {name for name in names if bearers.get(f"person:{name}") == 2})
+
+
+def activity_spans(session: Session, ids: Sequence[int]
+                   ) -> dict[int, tuple[datetime, datetime]]:
+    """The first and the last mail or meeting each contact took part in."""
+    spans: dict[int, tuple[datetime, datetime]] = {}
+    for chunk in chunks(sorted(set(ids))):
+        for contact_id, first, last in session.execute(select(
+                ContactEmail.contact_id, func.min(Interaction.occurred_at),
+                func.max(Interaction.occurred_at))
+                .join(InteractionParticipant, InteractionParticipant.email == ContactEmail.email)
+                .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
+                .where(ContactEmail.contact_id.in_(chunk))
+                .group_by(ContactEmail.contact_id)):
+            if first is not None and last is not None:
+                spans[contact_id] = (first, last)
+    return spans
+
+
+def succeeded(earlier: tuple[datetime, datetime] | None,
+              later: tuple[datetime, datetime] | None) -> bool:
+    """Whether one contact's mail ends where the other's begins (give or take the
+    :data:`HANDOVER`) and never after the other's: one person who moved on, where
+    namesakes write side by side."""
+    if earlier is None or later is None:
+        return False
+    earlier, later = sorted((earlier, later))
+    return earlier[1] <= later[1] and earlier[1] <= later[0] + HANDOVER
 
 
 def _judge_contact_pairs(session: Session, rules: IdentityRules,
@@ -399,8 +466,11 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
                                 (known.emails[a], known.emails[b]),
                                 (row_a.full_name, row_b.full_name),
                                 lone_names=known.lone_names)
+    if _moved_on(known, rules, (a, row_a), (b, row_b)):
+        evidence.append(Evidence("succession", f"{row_a.full_name}: one company after "
+                                               "the other"))
     kinds = {e.kind for e in evidence}
-    if kinds <= NAME_ONLY or kinds <= NAME_AT_ACCOUNT:
+    if kinds <= NAME_ONLY or kinds <= NAME_AT_ACCOUNT or kinds <= {"succession"}:
         return None  # namesakes, or a name on an address not made of it (a team's)
     certain = "same_address" in kinds
     veto = not certain and (
@@ -462,6 +532,21 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
         evidence.append(Evidence("address_fits_name",
                                  ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
     return evidence
+
+
+def _moved_on(known: _Known, rules: IdentityRules, a: tuple[int, Any],
+              b: tuple[int, Any]) -> bool:
+    """Whether two contacts at two companies, under a name only they bear, look like
+    one person who changed jobs: one's mail ends where the other's begins."""
+    (id_a, row_a), (id_b, row_b) = a, b
+    if row_a.account_id is None or row_b.account_id is None or \
+            row_a.account_id == row_b.account_id:
+        return False
+    shared = _both(known.keys[id_a], known.keys[id_b], "person") & known.movers
+    return bool(shared) and names_agree(row_a.full_name, row_b.full_name,
+                                        rules.nicknames) is True and \
+        not _own_numbers(known.keys[id_a], known.keys[id_b]) and \
+        succeeded(known.spans.get(id_a), known.spans.get(id_b))
 
 
 def _own_numbers(keys_a: set[str], keys_b: set[str]) -> bool:
