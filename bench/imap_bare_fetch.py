@@ -34,6 +34,8 @@ from typing import Any
 import imapclient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# not bench/ itself, whose google.py would shadow Google's package
+sys.path.remove(str(Path(__file__).resolve().parent))
 
 from connectors.imap_parts import HEADER_ITEM, TextPart, fetch_plan, text_parts
 

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# not bench/ itself, whose google.py would shadow Google's package
+sys.path.remove(str(Path(__file__).resolve().parent))
 
 from syncd.app import App
 from syncd.configfile import load_config

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# not bench/ itself, whose google.py would shadow Google's package
+sys.path.remove(str(Path(__file__).resolve().parent))
 
 from connectors.base import RawMessage
 from connectors.registry import connector_class

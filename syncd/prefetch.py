@@ -67,8 +67,10 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
-def produce_in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
-    """The items of ``produce()``, computed in a forked child process."""
+def produce_in_child(produce: Callable[[Callable[[], int]], Iterator[T]]) -> Iterator[T]:
+    """The items of ``produce(waiting)``, computed in a forked child process;
+    ``waiting()`` says how many items the parent has not taken yet, so the producer
+    can leave work to a parent that would otherwise wait."""
     context = multiprocessing.get_context("fork")
     channel: Any = context.Queue(maxsize=AHEAD)
     child = context.Process(target=_run, args=(produce, channel, os.getpid()), daemon=True)
@@ -100,10 +102,18 @@ def _receive(channel: Any, child: Any) -> Iterator[T]:
             return
 
 
-def _run(produce: Callable[[], Iterator[Any]], channel: Any, parent: int) -> None:
+def _run(produce: Callable[[Callable[[], int]], Iterator[Any]], channel: Any,
+         parent: int) -> None:
     _die_with(parent)
+
+    def waiting() -> int:
+        try:
+            return int(channel.qsize())
+        except NotImplementedError:  # no sem_getvalue (macOS): assume a busy parent
+            return 1
+
     try:
-        for item in produce():
+        for item in produce(waiting):
             _put(channel, ("item", item), parent)
     except BaseException as exc:  # hand every failure to the parent, which decides
         _put(channel, ("error", _portable(exc)), parent)

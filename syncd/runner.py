@@ -39,7 +39,6 @@ from syncd.store.upsert import insert_ignore
 from syncd.store.write import BatchStats, write_batch
 
 log = logging.getLogger(__name__)
-PARENT_PLANS = frozenset({1, 3})
 Progress = Callable[[int, int | None], None]
 
 
@@ -158,13 +157,13 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
     if since is None and cursor is None and job.source.backfill is not None:
         since = _now() - job.source.backfill  # a first or full sync reaches this far back
 
-    def produce() -> Iterator[PlannedBatch | Batch]:
-        """In a child process two batches in five are left for the parent to plan:
-        reading and planning cost about twice what writing does, and this split keeps
-        both cores busy (measured with bench/resync_bench.py)."""
-        for index, batch in enumerate(connector.pull(cursor, full=job.result.full,
-                                                     since=since)):
-            yield batch if split and index % 5 in PARENT_PLANS else plan_batch(batch, context)
+    def produce(waiting: Callable[[], int] = lambda: 1) -> Iterator[PlannedBatch | Batch]:
+        """In a child process a batch is left for the parent to plan whenever the
+        parent has nothing else waiting: reading, planning and writing cost different
+        shares for each kind of source (an IMAP fetch weighs more than a file read),
+        and this keeps both cores busy whatever they are."""
+        for batch in connector.pull(cursor, full=job.result.full, since=since):
+            yield batch if split and waiting() == 0 else plan_batch(batch, context)
 
     for item in produce_in_child(produce) if split else produce():
         batch = item if isinstance(item, PlannedBatch) else plan_batch(item, context)

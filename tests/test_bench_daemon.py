@@ -70,7 +70,9 @@ def test_tiny_run_prints_sane_figures(tmp_path: Path) -> None:
     assert 0 < overhead[0] < 30_000 and sum(parts) > 0
     work = [name for name in fleet if name.startswith("runs (") and name.endswith("work, ms")]
     assert len(work) == 2 and spread(fleet[work[0]][0])[0] > 0  # all runs, steady state
-    assert fleet["jobs without a run (held, busy)"][0] == "0"
+    # a job whose last run is still going is held, not stacked: on a loaded machine a
+    # few are, at a 2 s interval, but never most of them
+    assert number(fleet["jobs without a run (held, busy)"][0]) < number(fleet["runs"][0]) / 2
     assert 20 < number(fleet["peak RSS MB (VmHWM of the daemon)"][0]) < 1000
     assert fleet["peak RSS MB (VmHWM of the daemon)"][1] in {"met", "MISSED"}
     lag_rows = [name for name in fleet if name.startswith("lag s of ")]
