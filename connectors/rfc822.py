@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 
 from connectors.base import Address, RawMessage
 from enrichment.mime import decode_payload, decode_words
@@ -27,6 +28,7 @@ from syncd.errors import BadItemError
 MAX_DEPTH = 20
 MAX_PARTS = 500
 MAX_REFERENCES = 100
+_KEPT_FIELD_CHARS = 1000  # address fields up to this long are remembered (``_addresses``)
 
 _FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*(?:\n[ \t].*)*)", re.MULTILINE)
 _FIELD_START = re.compile(rb"[!-9;-~]+[ \t]*:")
@@ -42,6 +44,15 @@ _SIMPLE_ADDRESS = re.compile(
     r'[ \t]*(?:(?:"([^"\\\r\n]*)"|([^"()<>@,:;\\\[\]\x00-\x08\x0a-\x1f\x7f]*?))'
     rf"[ \t]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*(?:,|$)")
 _WSP_RUN = re.compile(r"[ \t]+")
+# RFC 5322's own date form, as nearly every mailer writes it: "Mon, 14 May 2001 16:39:00
+# -0700 (PDT)". Only a four-digit year, a valid clock and a numeric zone qualify, the
+# cases in which the stdlib reads exactly these fields the same way; the rest goes to it.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_PLAIN_DATE = re.compile(
+    rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{{1,2}}) ({'|'.join(_MONTHS)}) "
+    r"([1-9][0-9]{3}) ((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]) "
+    r"([+-](?:[01][0-9]|2[0-3]))([0-5][0-9])(?: \([^()]*\))?")
+_MONTH_NUMBER = {name: f"{number:02d}" for number, name in enumerate(_MONTHS, 1)}
 
 _ADDRESS_FIELDS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _MIME_FIELDS = ("content-type", "content-transfer-encoding", "content-disposition")
@@ -170,6 +181,13 @@ def _latin(value: bytes | None) -> str:
 
 
 def _addresses(value: str) -> tuple[Address, ...]:
+    """The mailboxes of an address field. The same correspondents write again and again
+    and a field costs tens of microseconds to read, so a field of everyday length is
+    read once; a longer one is never kept (a cache must not hold hostile megabytes)."""
+    return _known_addresses(value) if len(value) <= _KEPT_FIELD_CHARS else _read_addresses(value)
+
+
+def _read_addresses(value: str) -> tuple[Address, ...]:
     if "@" not in value:
         return ()
     pairs = _simple_addresses(value)
@@ -180,6 +198,9 @@ def _addresses(value: str) -> tuple[Address, ...]:
             found.append(Address(email=f"{local}@{domain.lower()}",
                                  name=decode_words(name).strip()))
     return tuple(found)
+
+
+_known_addresses = lru_cache(maxsize=4096)(_read_addresses)
 
 
 def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
@@ -209,10 +230,20 @@ def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = parsedate_to_datetime(value)
+        plain = _PLAIN_DATE.fullmatch(value)
+        parsed = _plain_date(plain) if plain else parsedate_to_datetime(value)
     except (ValueError, TypeError, IndexError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _plain_date(match: re.Match[str]) -> datetime:
+    """What ``_date`` makes of an RFC 5322 date through ``parsedate_to_datetime``
+    ("-0000", no zone known, read as UTC), at a fraction of its cost: that tokenises and
+    tries every legacy form first, ``fromisoformat`` is one call in C."""
+    day, month, year, clock, zone_hours, zone_minutes = match.groups()
+    return datetime.fromisoformat(
+        f"{year}-{_MONTH_NUMBER[month]}-{day:0>2}T{clock}{zone_hours}:{zone_minutes}")
 
 
 def _msg_ids(value: str) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from enrichment.line_cache import per_line
 from enrichment.signature_words import COUNTRY_NAMES, GENERIC_CCTLDS, PHONE_LABELS
 
 _LABEL_WINDOW = 30
@@ -56,6 +57,7 @@ _HINT = re.compile(r"\d[\d\s().\-/]{5,}\d")
 _INTERNATIONAL = re.compile(r"\+\s?\d[\d\s().\-/]{6,}\d")
 
 
+@per_line
 def has_phone(line: str) -> bool:
     """A run of at least seven digits in phone punctuation (cheap pre-check for the matcher)."""
     return any(sum(map(str.isdigit, m.group())) >= 7 for m in _HINT.finditer(line))

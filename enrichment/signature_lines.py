@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from enrichment.alternation import by_first_letter
+from enrichment.line_cache import per_line
 from enrichment.phones import has_phone
 from enrichment.signature_words import (
     ATTACHMENT_EXTENSIONS,
@@ -57,8 +59,10 @@ _SIGNOFF_LOWER = re.compile(_SIGNOFF_PATTERN)
 # Lower-case and case-sensitive on purpose: the caller lower-cases the line, and
 # case-insensitive alternations are several times slower on long disclaimer lines.
 _MOBILE_FOOTER = re.compile(r"^\s*(?:" + "|".join(MOBILE_FOOTER_PHRASES) + ")")
-_LEGAL = re.compile("|".join(LEGAL_PHRASES))
-_REGISTER = re.compile(r"\b(?:" + "|".join(REGISTER_PHRASES) + ")")
+# Yes/no searches over every line of a tail: word lists grouped by first letter (see
+# ``alternation``), here and in the title stems and street words below.
+_LEGAL = re.compile(by_first_letter(LEGAL_PHRASES))
+_REGISTER = re.compile(by_first_letter(REGISTER_PHRASES, word_start=True))
 _ATTACHMENT = re.compile(
     r"^(?:-\s*|<<)[^<>]{1,120}\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")(?:>>)?$",
     re.IGNORECASE,
@@ -69,13 +73,13 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_SENTENCE = re.compile(r"[。，、！？；]")
 _CJK_TITLE = re.compile("|".join(CJK_TITLES))
 _CJK_LEGAL_FORM = re.compile("|".join(map(re.escape, CJK_LEGAL_FORMS)))
-_TITLE_STEM = re.compile("|".join(TITLE_STEMS))
+_TITLE_STEM = re.compile(by_first_letter(TITLE_STEMS))
 _TOKEN_SPLIT = re.compile(r"[\s,;()（）]+")
 WORD_TOKENS = re.compile(r"[^\W\d_]+")
 LETTERS = re.compile(r"[^\W\d_]")
 DIGIT = re.compile(r"\d")
 _ADDRESS_HINT = re.compile(
-    r"\d+\s+\w+.{0,60}?\b(?:" + "|".join(STREET_WORDS) + r")\b|\b\d{4,5}\s+[A-ZÀ-Þ]\w+|〒|"
+    r"\d+\s+\w+.{0,60}?\b(?:" + by_first_letter(STREET_WORDS) + r")\b|\b\d{4,5}\s+[A-ZÀ-Þ]\w+|〒|"
     r"\b[A-Z]{2}\s+\d{5}\b",
     re.IGNORECASE,
 )
@@ -91,6 +95,7 @@ def has_cjk(text: str) -> bool:
     return not text.isascii() and _CJK.search(text) is not None
 
 
+@per_line
 def has_address_hint(text: str) -> bool:
     """A house number before a street word, a postal code before a city, or "〒". Every
     form has a digit (or "〒"), which is much cheaper to look for than the forms."""
@@ -107,6 +112,7 @@ def is_delimiter(line: str) -> bool:
     return bool(_DELIMITER.match(stripped))
 
 
+@per_line
 def is_signoff(line: str) -> bool:
     """A closing phrase on its own line ("Best regards,", "Mit freundlichen Grüßen")."""
     if not line or len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
@@ -129,6 +135,7 @@ def after_signoff(line: str) -> str | None:
     return line[match.end() :].strip() if match else None
 
 
+@per_line
 def is_footer(line: str) -> bool:
     """Mobile footers, legal notices, register and copyright footers, attachment lists.
 
@@ -146,6 +153,7 @@ def is_footer(line: str) -> bool:
     return (len(lower) > 60 or len(lower.split()) <= 4) and bool(_LEGAL.search(lower))
 
 
+@per_line
 def has_legal_wording(line: str) -> bool:
     """Notice wording anywhere in a line of any length ("... privileged or confidential
     information meant for the"): a wrapped notice spreads it over short lines."""
@@ -162,6 +170,7 @@ def is_extension(line: str) -> bool:
     return len(line) <= 14 and bool(_EXTENSION.match(line.strip()))
 
 
+@per_line
 def is_contact(line: str) -> bool:
     """Phone, email or web lines: the strongest evidence of a signature."""
     return has_email(line) or has_phone(line) or has_web_address(line)
@@ -175,6 +184,7 @@ def segments(line: str) -> list[str]:
     return [seg.strip() for seg in _SEGMENT_SPLIT.split(stripped) if seg.strip()]
 
 
+@per_line
 def is_prose(line: str) -> bool:
     """Sentence-like body text, which a signature line never is.
 
@@ -203,6 +213,7 @@ def _is_prose_segment(segment: str) -> bool:
     return (len(words) >= 7 and lower >= 4) or len(words) > 14
 
 
+@per_line
 def has_legal_form(text: str) -> bool:
     """Names a company by its legal form ("GmbH", "Inc.", "株式会社"); the CJK forms are
     not ASCII, so ASCII text skips their search."""
@@ -211,6 +222,7 @@ def has_legal_form(text: str) -> bool:
     return any(tok.rstrip(".") in LEGAL_FORMS for tok in _TOKEN_SPLIT.split(text))
 
 
+@per_line
 def has_title_word(text: str) -> bool:
     """Job-title vocabulary in any of the supported languages (a set lookup per word)."""
     if has_cjk(text) and _CJK_TITLE.search(text):

@@ -14,6 +14,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from enrichment.line_cache import per_line
 from enrichment.people import is_postnominal
 from enrichment.signature_lines import (
     DIGIT,
@@ -54,6 +55,7 @@ def _without_parens(text: str) -> str:
     return _PAREN.sub(" ", text) if "(" in text or "（" in text else text
 
 
+@per_line
 def strip_decoration(text: str) -> str:
     """Drop pronouns and other parentheses, honorifics, post-nominals and emoji."""
     words = _NON_NAME_CHARS.sub(" ", _without_parens(text)).split()

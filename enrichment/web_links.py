@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import tldextract
 
+from enrichment.line_cache import per_line
 from enrichment.signature_words import FILE_LIKE_SUFFIXES, OTHER_HANDLE_NETWORKS, SOCIAL_HOSTS
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -52,6 +53,7 @@ def _is_web_host(match: re.Match[str]) -> bool:
     return bool(explicit) or suffix not in FILE_LIKE_SUFFIXES
 
 
+@per_line
 def has_web_address(text: str) -> bool:
     """Whether ``text`` names a web host (emails excluded)."""
     if not _DOT_LETTER.search(text):
@@ -59,6 +61,7 @@ def has_web_address(text: str) -> bool:
     return any(_is_web_host(match) for match in _HOST.finditer(text))
 
 
+@per_line
 def has_email(text: str) -> bool:
     """Whether ``text`` holds an email address (its "@" is looked for first)."""
     return "@" in text and _EMAIL.search(text) is not None

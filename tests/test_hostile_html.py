@@ -9,6 +9,7 @@ runner and the store on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,34 @@ SCRIPTED = (f"<html><head><style>body {{ content: '{MARK}' }}</style>"
             f"<SCRIPT type='text/javascript'>document.write('{MARK}<p>')</SCRIPT >"
             f"<style media=\"x>y\">p {{ color: red }} /* {MARK} */</style>"
             f"<p>see you</p><script>{MARK}</script></body></html>")
-NESTED = "<table><tr><td>" * 100_000 + "deep" + "</td></tr></table>" * 100_000
 HUGE = 50 * 1024 * 1024
 HOSTILE = {  # markup that made a backtracking tag pattern quadratic (minutes for 256 KiB)
-    "unclosed quotes": '<a "' * 65_536,
-    "unclosed comments": "<!--" * 65_536,
-    "names without ends": "<a" * 131_072,
-    "quotes that chain": '"<rS"/' * 43_690,
-    "unclosed declarations": "<!" * 131_072,
-    "scripts": "<script>x</script>" * 14_563,
+    "unclosed quotes": ('<a "', 65_536),
+    "unclosed comments": ("<!--", 65_536),
+    "names without ends": ("<a", 131_072),
+    "quotes that chain": ('"<rS"/', 43_690),
+    "unclosed declarations": ("<!", 131_072),
+    "scripts": ("<script>x</script>", 14_563),
 }
+"""Each piece of markup and how many times it repeats in the largest body tried."""
+
+
+def nested(depth: int) -> str:
+    return "<table><tr><td>" * depth + "deep" + "</td></tr></table>" * depth
+
+
+def cpu_seconds(markup: str) -> float:
+    """CPU time of this process, which other jobs on the machine do not inflate."""
+    started = time.process_time()
+    html_to_text(markup)
+    return time.process_time() - started
+
+
+def grows_linearly(make: Callable[[int], str], size: int) -> bool:
+    """Four times the input costs well under the sixteen times a quadratic renderer
+    would take (best of two at the small size; slack for timer resolution)."""
+    small = min(cpu_seconds(make(size // 4)) for _ in range(2))
+    return cpu_seconds(make(size)) < 8 * small + 0.05
 
 
 def test_scripts_and_styles_leave_no_text() -> None:
@@ -50,25 +69,20 @@ def test_scripts_and_styles_leave_no_text() -> None:
 
 
 def test_a_hundred_thousand_nested_tables_render_without_recursion() -> None:
-    started = time.perf_counter()
-    assert html_to_text(NESTED) == "deep"
-    assert time.perf_counter() - started < 2
+    assert html_to_text(nested(100_000)) == "deep"
+    assert grows_linearly(nested, 100_000)
 
 
-@pytest.mark.parametrize("markup", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_markup_renders_in_linear_time(markup: str) -> None:
-    started = time.perf_counter()
-    html_to_text(markup)
-    assert time.perf_counter() - started < 1
+@pytest.mark.parametrize(("piece", "count"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_markup_renders_in_linear_time(piece: str, count: int) -> None:
+    assert grows_linearly(lambda n: piece * n, count)
 
 
 def test_a_50_mb_body_is_read_up_to_the_cap() -> None:
-    started = time.perf_counter()
     assert len(body_text("x" * HUGE, "")) == MAX_TEXT_CHARS
     html = "<p>" + "word " * (HUGE // 5)
     assert len(body_text("", html)) == MAX_TEXT_CHARS
     assert "tail" not in body_text("", "<b></b>" * (HUGE // 7) + "tail")  # the markup cap
-    assert time.perf_counter() - started < 3
 
 
 _TEXT = st.text(st.characters(blacklist_characters="<>&"), max_size=20)
@@ -115,22 +129,21 @@ def html_mail(n: int, html: str) -> bytes:
 
 def test_hostile_bodies_through_the_pipeline(make_app: Any, tmp_path: Path) -> None:
     root = tmp_path / "mail"
-    bodies = [SCRIPTED, "<p>Hi</p>" + NESTED, "<p>" + "spam " * (HUGE // 5), *HOSTILE.values()]
+    bodies = [SCRIPTED, "<p>Hi</p>" + nested(100_000), "<p>" + "spam " * (HUGE // 5),
+              *(piece * count for piece, count in HOSTILE.values())]
     for n, html in enumerate(bodies):
         put_maildir(root, html_mail(n, html))
     app = make_app([{"name": "mail", "kind": "maildir", "path": str(root), "owner": [ALICE],
                      "capture": {"visibility": "full"}}])
-    started = time.perf_counter()
     result = run_source(app, app.config.source("mail"))
     assert result.status == "ok", result.error
-    assert time.perf_counter() - started < 30
     with session_scope(app.sessions) as session:
         stored = {row.subject: row for row in session.execute(select(Interaction)).scalars()}
         quarantined = session.execute(select(Quarantine)).scalars().all()
         assert len(stored) + len(quarantined) == len(bodies)
         assert all(q.reason for q in quarantined)
         assert stored["hostile 0"].body == "Hello Alice,\nsee you"
-        assert stored["hostile 1"].body.split("\n")[0] == "Hi"  # 256 KiB read, no more
+        assert (stored["hostile 1"].body or "").split("\n")[0] == "Hi"  # 256 KiB read, no more
         for row in stored.values():
             assert MARK not in f"{row.body} {row.snippet} {row.subject}"
             assert len(row.body or "") <= MAX_TEXT_CHARS
