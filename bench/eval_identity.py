@@ -42,6 +42,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,34 @@ def contact_of(address: str, email_contact: Mapping[str, int]) -> int | None:
 # ------------------------------------------------------------------ scoring
 
 
+@dataclass(frozen=True)
+class People:
+    """The truth about person addresses, and the contact the store gave each address."""
+
+    persons: set[str]
+    entity: dict[str, str]
+    """Person address -> the person it is."""
+    groups: dict[str, list[str]]
+    tags: dict[str, list[str]]
+    predicted: dict[str, int]
+
+    @classmethod
+    def of(cls, truth: dict[str, Any], store: dict[str, Any]) -> People:
+        addresses = truth["addresses"]
+        persons = {a for a, info in addresses.items() if info["kind"] == "person"}
+        return cls(
+            persons, {a: addresses[a]["person"] for a in persons},
+            {pid: [a for a in p["addresses"] if a in persons]
+             for pid, p in truth["persons"].items()},
+            {a: addresses[a]["tags"] for a in persons},
+            {a: c for a in addresses if (c := contact_of(a, store["email_contact"])) is not None})
+
+
 def score_contacts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
     addresses = truth["addresses"]
-    persons = {a for a, info in addresses.items() if info["kind"] == "person"}
-    predicted = {a: c for a in addresses
-                 if (c := contact_of(a, store["email_contact"])) is not None}
-    entity = {a: info["person"] for a, info in addresses.items() if info["kind"] == "person"}
-    groups = {pid: [a for a in p["addresses"] if a in persons]
-              for pid, p in truth["persons"].items()}
-    tags = {a: addresses[a]["tags"] for a in persons}
+    found = People.of(truth, store)
+    persons, entity, groups, tags, predicted = (found.persons, found.entity, found.groups,
+                                                found.tags, found.predicted)
     pairs = score.pair_score(predicted, entity, persons)
     people = truth["persons"]
 
@@ -198,15 +218,11 @@ def score_contacts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, An
 def score_review(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
     """The suggestions left for a person (``syncd merges pending``): how many, how many
     join one person, and the contact scores if a person accepted every one."""
-    addresses = truth["addresses"]
-    persons = {a for a, info in addresses.items() if info["kind"] == "person"}
-    entity = {a: info["person"] for a, info in addresses.items() if info["kind"] == "person"}
-    predicted = {a: c for a in addresses
-                 if (c := contact_of(a, store["email_contact"])) is not None}
+    found = People.of(truth, store)
     people_of: dict[int, set[str]] = {}
-    for address, contact in predicted.items():
-        if address in entity:
-            people_of.setdefault(contact, set()).add(entity[address])
+    for address, contact in found.predicted.items():
+        if address in found.entity:
+            people_of.setdefault(contact, set()).add(found.entity[address])
     right = sum(bool(people_of.get(w, set()) & people_of.get(x, set()))
                 for w, x in store["pending"])
     parent: dict[int, int] = {}
@@ -218,14 +234,12 @@ def score_review(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]
 
     for winner, loser in store["pending"]:
         parent[find(loser)] = find(winner)
-    accepted = {a: find(c) for a, c in predicted.items()}
-    groups = {pid: [a for a in p["addresses"] if a in persons]
-              for pid, p in truth["persons"].items()}
-    tags = {a: addresses[a]["tags"] for a in persons}
+    accepted = {a: find(c) for a, c in found.predicted.items()}
     return {"suggestions": len(store["pending"]), "joining_one_person": right,
-            "pairwise_if_all_accepted": score.pair_score(accepted, entity, persons).as_dict(),
-            "recall_by_kind_if_all_accepted": score.recall_by_kind(accepted, groups,
-                                                                   tags).as_dict()}
+            "pairwise_if_all_accepted": score.pair_score(accepted, found.entity,
+                                                         found.persons).as_dict(),
+            "recall_by_kind_if_all_accepted": score.recall_by_kind(accepted, found.groups,
+                                                                   found.tags).as_dict()}
 
 
 def score_accounts(truth: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import psycopg
 import pytest
 import yaml
 
+from connectors import retry
 from syncd.app import App
 from syncd.config import ConfigBase
 from syncd.configfile import load_config
@@ -133,3 +134,12 @@ def no_secrets_shown(request: pytest.FixtureRequest,
     if problems:
         pytest.fail("a secret was shown:\n  " + "\n  ".join(sorted(set(problems))),
                     pytrace=False)
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The retry policy's waits, recorded instead of slept: ``connectors.retry.sleep``
+    is the policy's clock, the one seam tests replace (every server stays real)."""
+    slept: list[float] = []
+    monkeypatch.setattr(retry, "sleep", slept.append)
+    return slept

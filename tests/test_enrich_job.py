@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors import retry
 from syncd.db.models import Account, AccountDomain, Contact, EnrichmentCache, Observation
 from syncd.db.session import session_scope
 from syncd.enrich import enrich
@@ -57,12 +56,6 @@ def web(tmp_path: Path) -> Iterator[FakeWeb]:
             "</script></head></html>").encode()))
         yield server
 
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    slept: list[float] = []
-    monkeypatch.setattr(retry, "sleep", slept.append)
-    return slept
 
 
 def deliver(box: Path) -> None:

@@ -51,13 +51,6 @@ def web(tmp_path: Path) -> Iterator[FakeWeb]:
         yield server
 
 
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The retry policy's sleeps, recorded instead of slept (its documented seam)."""
-    slept: list[float] = []
-    monkeypatch.setattr(retry, "sleep", slept.append)
-    return slept
-
 
 def provider(web: FakeWeb, **limits: float) -> WebsiteProvider:
     client = HttpClient(AGENT, Limits(**{"timeout": 2.0, **limits}),  # type: ignore[arg-type]

@@ -28,7 +28,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from connectors import retry
 from syncd.db.models import Interaction, InteractionSource, Quarantine
 from syncd.db.session import session_scope
 from syncd.runner import RunResult, run_source
@@ -51,13 +50,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """SQLite only: the store's behaviour under redelivery is tested elsewhere on both."""
     return f"sqlite:///{tmp_path / 'crm.db'}"
 
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The retry policy's waits, recorded instead of slept."""
-    slept: list[float] = []
-    monkeypatch.setattr(retry, "sleep", slept.append)
-    return slept
 
 
 def message(n: int) -> bytes:

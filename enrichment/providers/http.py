@@ -24,6 +24,7 @@ import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -161,3 +162,21 @@ class HttpClient:
         with self._count:
             self.bytes_read += min(size, cap)
         return b"".join(parts)[:cap], size >= cap
+
+
+class HttpProvider:
+    """What every provider that asks over HTTP shares: its client, whose limits pace it,
+    and how long its answers and failures are cached."""
+
+    network = True
+
+    def __init__(self, http: HttpClient, *, ttl: timedelta, retry_failed: timedelta) -> None:
+        self.http, self.ttl, self.retry_failed = http, ttl, retry_failed
+        self.concurrency = http.limits.concurrency
+
+    @property
+    def requests(self) -> int:
+        return self.http.requests
+
+    def close(self) -> None:
+        self.http.close()

@@ -20,34 +20,24 @@ from datetime import timedelta
 from typing import Any
 
 from enrichment.providers.base import Found, Subject, Target
-from enrichment.providers.http import HttpClient
+from enrichment.providers.http import HttpClient, HttpProvider
 from enrichment.providers.places import e164
 from syncd.errors import SourceUnusable
 
 MAX_VALUE = 500
 
 
-class JsonApiProvider:
+class JsonApiProvider(HttpProvider):
     """One configured API."""
-
-    network = True
 
     def __init__(self, name: str, url: str, fields: Mapping[str, str], http: HttpClient,
                  *, headers: Mapping[str, str], confidence: float, ttl: timedelta,
                  retry_failed: timedelta) -> None:
         self.name = f"http:{name}"
         self.subject: Subject = "account" if "{domain}" in url else "contact"
-        self.template, self.fields, self.http = url, dict(fields), http
+        super().__init__(http, ttl=ttl, retry_failed=retry_failed)
+        self.template, self.fields = url, dict(fields)
         self.headers, self.confidence = dict(headers), confidence
-        self.concurrency = http.limits.concurrency
-        self.ttl, self.retry_failed = ttl, retry_failed
-
-    @property
-    def requests(self) -> int:
-        return self.http.requests
-
-    def close(self) -> None:
-        self.http.close()
 
     def keys(self, target: Target) -> tuple[str, ...]:
         return target.domains if self.subject == "account" else target.emails

@@ -12,12 +12,11 @@ is read by :mod:`enrichment.providers.organization`.
 from __future__ import annotations
 
 import urllib.parse
-from datetime import timedelta
 
 from enrichment.domains import registrable_domain
 from enrichment.providers.base import Found, Subject, Target
 from enrichment.providers.html_meta import decode, page_parts
-from enrichment.providers.http import HttpClient, Reply
+from enrichment.providers.http import HttpProvider, Reply
 from enrichment.providers.organization import organization_facts
 from enrichment.providers.places import region_of_domain
 from enrichment.providers.robots import Robots
@@ -28,23 +27,11 @@ ROBOTS_AGENT = "syncd"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 
 
-class WebsiteProvider:
+class WebsiteProvider(HttpProvider):
     """Facts from the homepage of each of an account's domains."""
 
     name = "website"
     subject: Subject = "account"
-    network = True
-
-    def __init__(self, http: HttpClient, *, ttl: timedelta, retry_failed: timedelta) -> None:
-        self.http, self.ttl, self.retry_failed = http, ttl, retry_failed
-        self.concurrency = http.limits.concurrency
-
-    @property
-    def requests(self) -> int:
-        return self.http.requests
-
-    def close(self) -> None:
-        self.http.close()
 
     def keys(self, target: Target) -> tuple[str, ...]:
         return target.domains
