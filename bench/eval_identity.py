@@ -70,12 +70,14 @@ def write_config(workdir: Path, url: str, maildir: Path, owner: str, team: list[
 
 
 def run_import(config: Path) -> float:
-    """``syncd resync --full`` of the source; seconds taken. Fails loudly."""
-    script = shutil.which("syncd")
-    base = [script] if script else [sys.executable, "-m", "syncd"]
+    """``syncd resync --full`` of the source; seconds taken. Fails loudly.
+
+    Run as ``python -m syncd`` from this checkout's root, so the code scored is the
+    code beside this script (a ``syncd`` on the PATH may be another checkout's)."""
     started = time.perf_counter()
-    done = subprocess.run([*base, "--config", str(config), "resync", SOURCE, "--full",
-                           "--quiet"], capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-m", "syncd", "--config", str(config), "resync",
+                           SOURCE, "--full", "--quiet"], capture_output=True, text=True,
+                          check=False, cwd=Path(__file__).resolve().parent.parent)
     if done.returncode != 0:
         raise SystemExit(f"syncd resync failed ({done.returncode}):\n{done.stdout}\n"
                          f"{done.stderr}")

@@ -112,8 +112,9 @@ def signature(seed: int, human: Human, org: Org | None, job: Job | None,
     """The signature ``human`` uses on ``address`` while holding ``job``."""
     rng = random.Random(f"{seed}/signature/{human.pid}")
     mobile = gm.phone_number(random.Random(f"{seed}/signature/{human.pid}"), human.locale,
-                             mobile=True)
-    name = f"{human.nick if human.nick and rng.random() < 0.3 else human.first} {human.last}"
+                             mobile=True)  # what signature_body draws first from ``rng``
+    nick = random.Random(f"{seed}/nick/{human.pid}").random() < 0.3  # leaves ``rng`` alone
+    name = f"{human.nick if human.nick and nick else human.first} {human.last}"
     if org is None or job is None or address.cid is None:
         return ["", "-- ", name, mobile] if rng.random() < 0.5 else []
     office = gm.phone_number(random.Random(f"{seed}/office/{human.pid}/{org.cid}"),

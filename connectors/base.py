@@ -119,6 +119,9 @@ class RawEvent:
     thread_hint: str | None = None
     """What groups the occurrences of a series when ``ical_uid`` is per occurrence
     (Graph); None: the ``ical_uid`` does."""
+    time_zone: str | None = None
+    """The IANA zone the organizer scheduled it in (:func:`connectors.time_zones.iana`):
+    where the organizer's day is. None when the calendar does not say, or says UTC."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ from connectors.base import (
 from connectors.google_api import execute
 from connectors.google_service import GoogleConnector, GoogleSettings
 from connectors.retry import with_retries
+from connectors.time_zones import iana
 
 CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly"
 PAGE = 500
@@ -182,7 +183,8 @@ def _event(external_id: str, event: dict[str, Any]) -> RawEvent:
         my_response=me.get("responseStatus") if me else None,
         subject=str(event.get("summary", "")), location=str(event.get("location", "")),
         description=str(event.get("description", "")), status=str(event["status"]),
-        private=event.get("visibility") in PRIVATE)
+        private=event.get("visibility") in PRIVATE,
+        time_zone=iana(event["start"].get("timeZone")))
 
 
 def _organizer(organizer: dict[str, Any], guests: list[dict[str, Any]]) -> Attendee | None:

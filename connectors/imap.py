@@ -39,7 +39,6 @@ import logging
 import random
 import socket
 import ssl
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -57,6 +56,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from connectors import retry as retries
 from connectors.base import BadItem, Batch, Connector, Cursor, Held, Item
 from connectors.imap_parts import HEADER_ITEM, TextPart, fetch_plan, message_from, text_parts
 from connectors.imap_wire import WireError, fetch
@@ -132,7 +132,7 @@ class ImapConnector(Connector):
                     raise
                 log.warning("%s: %s; reconnecting (attempt %d of %d)", self.name, exc,
                             attempt + 1, RECONNECTS)
-                time.sleep(min(2 ** attempt, 30) * random.uniform(0.5, 1.0))
+                _pause(min(2 ** attempt, 30) * random.uniform(0.5, 1.0))
             finally:
                 self.close()
 
@@ -238,8 +238,13 @@ def _tls_context(ca_file: Path | None, version: int) -> ssl.SSLContext:
     return context
 
 
+def _pause(seconds: float) -> None:
+    """The shared policy's wait, which a stopping daemon ends at once."""
+    retries.sleep(seconds)
+
+
 @retry(retry=retry_if_exception_type(_TRANSIENT), stop=stop_after_attempt(3),
-       wait=wait_exponential_jitter(initial=1, max=10), reraise=True)
+       wait=wait_exponential_jitter(initial=1, max=10), sleep=_pause, reraise=True)
 def _open(settings: ImapSettings, context: ssl.SSLContext) -> imapclient.IMAPClient:
     tls = settings.security == "tls"
     port = settings.port or (993 if tls else 143)

@@ -43,6 +43,7 @@ from connectors.base import (
 )
 from connectors.graph_api import GraphRequest
 from connectors.microsoft_service import MicrosoftConnector, MicrosoftSettings
+from connectors.time_zones import iana
 from syncd.configtypes import Duration
 
 PAGE = 500
@@ -162,7 +163,8 @@ def _event(external_id: str, entry: dict[str, Any]) -> RawEvent:
         location=str((entry.get("location") or {}).get("displayName") or ""),
         description=str(entry.get("bodyPreview") or ""),
         private=entry.get("sensitivity") in PRIVATE,
-        thread_hint=f"graph-series:{series}" if series else None)
+        thread_hint=f"graph-series:{series}" if series else None,
+        time_zone=iana(entry.get("originalStartTimeZone")))
 
 
 def _person(address: dict[str, Any], response: str | None,

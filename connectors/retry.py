@@ -6,14 +6,17 @@ tried :data:`ATTEMPTS` times in all, waiting that ``Retry-After`` or else backin
 exponentially with jitter; then it is :class:`~syncd.errors.Transient`, so the run
 fails with its cursor unchanged and the next schedule tries again. A ``Retry-After``
 longer than :data:`MAX_WAIT` is not slept through: the translation of the answer
-raises Transient at once with that figure instead.
+raises Transient at once with that figure instead. A process that is stopping (the
+daemon after SIGTERM, :func:`interrupted_by`) does not sit out a wait either: the
+call gives up at once as Transient, so a server's Retry-After never holds up its exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
-import time
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,7 +28,28 @@ from syncd.errors import Transient
 ATTEMPTS = 4
 MAX_WAIT = 30.0
 T = TypeVar("T")
-sleep: Callable[[float], None] = time.sleep  # tests may swap it for a fake clock
+_stopping = threading.Event()
+"""Set when the process stops (:func:`interrupted_by`); this one never is."""
+
+
+def _pause(seconds: float) -> None:
+    if _stopping.wait(seconds):
+        raise Transient("stopped while waiting to try again")
+
+
+sleep: Callable[[float], None] = _pause  # tests may swap it for a fake clock
+
+
+@contextlib.contextmanager
+def interrupted_by(stopping: threading.Event) -> Iterator[None]:
+    """While the block runs, waits between attempts end as soon as ``stopping`` is set
+    (then the call raises Transient)."""
+    global _stopping  # noqa: PLW0603  (one daemon per process decides when it stops)
+    previous, _stopping = _stopping, stopping
+    try:
+        yield
+    finally:
+        _stopping = previous
 
 
 class Retryable(Exception):

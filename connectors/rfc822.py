@@ -35,7 +35,10 @@ _FIELD_START = re.compile(rb"[!-9;-~]+[ \t]*:")
 _PART_FIELD = re.compile(
     rb"^(content-(?:type|transfer-encoding|disposition))[ \t]*:(.*(?:\n[ \t].*)*)",
     re.MULTILINE | re.IGNORECASE)
-_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+# Possessive inside the quotes: a quoted string splits into its characters and escaped
+# pairs one way only, so giving characters back could never end it elsewhere; not
+# saving each step for backtracking cuts the cost of a parameter by half or more.
+_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]++|\\.)*+"|[^;]*)')
 _QUOTED_PAIR = re.compile(r"\\(.)")
 _MSG_ID = re.compile(r"<([^<>]*)>")
 

@@ -52,14 +52,35 @@ WEIGHTS: Mapping[str, float] = {
     "address_fits_name": 0.5,
     "same_name": 0.3,
     "lone_name": 0.7,
+    "rare_name": 0.7,
     "succession": 0.6,
     "work_phone": 0.4,
     "website": 0.9,
     "brand_and_company": 0.95,
     "brand": 0.5,
     "company_name": 0.6,
+    "same_mailbox": 0.8,
 }
-"""How much each kind of evidence says on its own (a probability-like weight)."""
+"""How much each kind of evidence says on its own (a probability-like weight).
+
+``rare_name`` only ever joins ``lone_name`` (a name one free-mail contact and one
+contact at a company bear, and nobody else): a name the CRM's own counts make rare
+(:func:`expected_namesakes` at most :data:`RARE_NAME`) is one a stranger writing from
+free mail would bear by chance about once in five hundred such names, so the two
+together (0.91) merge, where a common name alone waits for a person. Should the
+namesake turn up after all, the merge is withdrawn (``syncd.store.identity``).
+
+``same_mailbox`` (accounts) is one person's mailbox name, their full name spelled out
+(``john.doe``), at two domains under one brand: a company with several domains gives
+its people the same mailbox at each, where a separate company (a subsidiary at a
+look-alike domain) would need a namesake of the very same spelling. With the brand
+(0.5) it merges; different company names signed at the two still hold it back."""
+RARE_NAME = 0.002
+"""Expected namesakes up to which a name nobody else in the CRM bears identifies one
+person. Given and family names are not quite independent (Takuya goes with Sakamoto
+more often than with Smith), so the product of the parts' shares runs low for names of
+a group the CRM holds few of: the bound is kept this far down for that (at 0.005 a
+generated mailbox of 3,000 people merged a Japanese free-mail namesake)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +187,25 @@ def name_keys(full_name: str, nicknames: Mapping[str, frozenset[str]]) -> frozen
         if last else frozenset()
 
 
+def name_parts(key: str) -> tuple[str, str]:
+    """(given root, family name) of a :func:`name_keys` key ``family|root``."""
+    family, _, root = key.partition("|")
+    return root, family
+
+
+def expected_namesakes(given: int, family: int, population: int) -> float:
+    """How many people the CRM would hold under one full name by chance, from how many
+    contacts bear its given name and its family name among ``population``: given and
+    family names are chosen about independently, so the full name's share is the
+    product of its parts' shares, which the CRM measures on the people it already
+    knows (a Smith is common, a Kostolzin is not; Takuya is common only in a CRM full
+    of Japanese names). The two contacts being judged count as one person. With few
+    contacts known every name looks common, so nothing merges early on a name."""
+    if population <= 0:
+        return float("inf")
+    return max(given - 1, 1) * max(family - 1, 1) / population
+
+
 def names_agree(a: str | None, b: str | None,
                 nicknames: Mapping[str, frozenset[str]]) -> bool | None:
     """True when two full names can be one person's (the same family name, given names
@@ -210,6 +250,44 @@ def _initials(first: str, nicknames: Mapping[str, frozenset[str]]) -> set[str]:
     """The initials a person of this given name may sign with (B. for Robert: Bob)."""
     roots = given_roots(first, nicknames)
     return {first[0]} | {name[0] for name, formal in nicknames.items() if formal & roots}
+
+
+def named_mailbox(email: str, full_name: str | None,
+                  nicknames: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the local part spells the person's full name (``john.doe``, ``jdoe``,
+    ``doe.john``), not a given or family name alone (``john@`` names many people)."""
+    if not address_fits_name(email, full_name, nicknames) or not full_name:
+        return False
+    given, family = split_name(full_name)
+    local = fold(email.rpartition("@")[0])
+    return local not in {fold(given.split()[0]) if given else "", fold(family)}
+
+
+_NUMBERED = re.compile(r"\d+$")
+
+
+def numbered_apart(email_a: str, email_b: str) -> bool:
+    """Whether two addresses at one domain differ only by a number ending a local part
+    (``john.smith@`` and ``john.smith2@``, ``jsmith2@`` and ``jsmith3@``): how a mail
+    system gives the second person of one name an address of their own. Two people,
+    however alike their names."""
+    local_a, _, domain_a = email_a.casefold().rpartition("@")
+    local_b, _, domain_b = email_b.casefold().rpartition("@")
+    if domain_a != domain_b or local_a == local_b:
+        return False
+    bare_a, bare_b = _NUMBERED.sub("", local_a), _NUMBERED.sub("", local_b)
+    return bool(bare_a) and bare_a == bare_b
+
+
+def numbered_form(email: str, full_name: str | None,
+                  nicknames: Mapping[str, frozenset[str]]) -> bool:
+    """Whether an address is the person's name with a number after it (``john.smith2@``,
+    ``jsmith3@``): how a mail system makes an address for the second person of a name
+    there. Said of a work address, it means the name is two people's at that company."""
+    local, _, domain = email.rpartition("@")
+    bare = _NUMBERED.sub("", local)
+    return bool(full_name) and bare != local and bool(bare) and \
+        address_fits_name(f"{bare}@{domain}", full_name, nicknames)
 
 
 def acting_for(display_name: str | None) -> tuple[str, str] | None:

@@ -31,14 +31,14 @@ new text (``quotes.split_reply``), never quoted history.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
 
 from enrichment.people import clean_display_name, name_from_local_part
 from enrichment.phones import has_phone
 from enrichment.signature_lines import (
     LETTERS,
+    MAX_SIGNOFF,
     RULE_CHARS,
     after_signoff,
     fold,
@@ -89,96 +89,130 @@ class Signature:
     start: int
 
 
-_T = TypeVar("_T")
-
-
-class _memo(Generic[_T]):
-    """``functools.cached_property`` without its per-access lock (Python 3.11), which
-    costs more than most of the line tests it guards; instances are never shared."""
-
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        self.func = func
-        self.name = func.__name__
-
-    def __get__(self, obj: object, owner: type | None = None) -> _T:
-        value = self.func(obj)
-        obj.__dict__[self.name] = value
-        return value
-
-
 class _Line:
-    """One stripped line of the text's tail; each test runs at most once, and only if asked."""
+    """One stripped line of the text's tail; each test runs at most once, and only if asked.
 
-    paragraph: _Paragraph | None = None  # set on content lines by ``_tail``
+    The tests are methods that keep their answer in a slot (``None`` until asked). A
+    caching descriptor (``functools.cached_property`` or the like) would read as an
+    attribute, but its first read goes through C into a fresh interpreter frame and
+    builds the line's ``__dict__``: more than most of the tests it guards cost, and
+    every line is asked several. A method call stays inside the interpreter.
+    """
+
+    __slots__ = (
+        "_contact",
+        "_evidence",
+        "_field",
+        "_footer",
+        "_lead",
+        "_legal",
+        "_name_led",
+        "_org",
+        "_prose",
+        "_signoff",
+        "_title",
+        "paragraph",
+        "rule",
+        "start",
+        "text",
+    )
 
     def __init__(self, text: str, start: int) -> None:
         self.text = text
         self.start = start
         # Every line is asked; the first character spares most of them the test.
         self.rule = bool(text) and text[0] in RULE_CHARS and is_delimiter(text)
+        self.paragraph: _Paragraph | None = None  # set on content lines by ``_tail``
+        self._signoff: bool | None = None
+        self._footer: bool | None = None
+        self._prose: bool | None = None
+        self._legal: bool | None = None
+        self._contact: bool | None = None
+        self._lead: str | None = None
+        self._name_led: bool | None = None
+        self._title: bool | None = None
+        self._org: bool | None = None
+        self._evidence: bool | None = None
+        self._field: bool | None = None
 
-    @_memo
     def signoff(self) -> bool:
-        return is_signoff(self.text)
+        """A sign-off line; every line of the tail is asked, and a long one is answered
+        without the call (and its cache) at all."""
+        if self._signoff is None:
+            self._signoff = len(self.text) <= MAX_SIGNOFF and is_signoff(self.text)
+        return self._signoff
 
-    @_memo
     def footer(self) -> bool:
         """A footer line, or a line of a wrapped legal notice (see ``_Paragraph``)."""
-        if is_footer(self.text):
-            return True
-        paragraph = self.paragraph
-        return paragraph is not None and paragraph.lines.index(self) in paragraph.notice
+        if self._footer is None:
+            paragraph = self.paragraph
+            self._footer = is_footer(self.text) or (
+                paragraph is not None and paragraph.lines.index(self) in paragraph.notice()
+            )
+        return self._footer
 
-    @_memo
     def prose(self) -> bool:
-        return is_prose(self.text)
+        if self._prose is None:
+            self._prose = is_prose(self.text)
+        return self._prose
 
-    @_memo
     def legal(self) -> bool:
-        return has_legal_wording(self.text)
+        if self._legal is None:
+            self._legal = has_legal_wording(self.text)
+        return self._legal
 
-    @_memo
     def contact(self) -> bool:
-        return is_contact(self.text)
+        if self._contact is None:
+            self._contact = is_contact(self.text)
+        return self._contact
 
-    @_memo
     def lead(self) -> str:
         """The first segment: the whole line, or its head in "Name | Title | Company"."""
-        parts = segments(self.text)
-        return parts[0] if parts else ""
+        if self._lead is None:
+            parts = segments(self.text)
+            self._lead = parts[0] if parts else ""
+        return self._lead
 
-    @_memo
     def opens_with_name(self) -> bool:
         """Led by a name, a bare first name included ("Tom", "-Joe")."""
-        return looks_like_name(self.lead.strip("-–—/ "), minimum=1)
+        if self._name_led is None:
+            self._name_led = looks_like_name(self.lead().strip("-–—/ "), minimum=1)
+        return self._name_led
 
-    @_memo
     def title(self) -> bool:
-        return has_title_word(self.text)
+        if self._title is None:
+            self._title = has_title_word(self.text)
+        return self._title
 
-    @_memo
     def address_or_company(self) -> bool:
-        return has_address_hint(self.text) or has_legal_form(self.text)
+        if self._org is None:
+            self._org = has_address_hint(self.text) or has_legal_form(self.text)
+        return self._org
 
-    @_memo
     def evidence(self) -> bool:
         """Contact, address, company or title: what makes a block more than a name."""
-        return self.contact or self.address_or_company or self.title
+        if self._evidence is None:
+            self._evidence = self.contact() or self.address_or_company() or self.title()
+        return self._evidence
 
-    @_memo
     def field(self) -> bool:
         """Carries a signature field: not a rule, footer, sentence or image placeholder."""
+        if self._field is None:
+            self._field = self._carries_field()
+        return self._field
+
+    def _carries_field(self) -> bool:
         text = self.text
         if not text:
             return False
         if text.startswith("[cid:") or text.lower().startswith("[image"):
             return _links_past_image(text)
-        if self.rule or self.footer or self.prose:
+        if self.rule or self.footer() or self.prose():
             return False
-        return bool(LETTERS.search(text)) or self.contact or is_extension(text)
+        return bool(LETTERS.search(text)) or self.contact() or is_extension(text)
 
-    @_memo
     def separated(self) -> bool:
+        """Holds a "|"-like separator: a one-line signature (asked of a few lines only)."""
         return any(sep in self.text for sep in _SEPARATORS)
 
 
@@ -202,17 +236,20 @@ class _Paragraph:
     a sign-off below it is no notice.
     """
 
+    __slots__ = ("_notice", "lines", "long")
+
     def __init__(self) -> None:
         self.lines: list[_Line] = []
         self.long = 0
+        self._notice: range | None = None
 
-    @_memo
     def notice(self) -> range:
         """Indexes of the notice's lines in ``lines`` (empty when it holds none). Three
         lines, two of them long, come first: most paragraphs fail that and cost nothing."""
-        if len(self.lines) < 3 or self.long < 2:
-            return range(0)
-        return _notice_span(self.lines)
+        if self._notice is None:
+            enough = len(self.lines) >= 3 and self.long >= 2
+            self._notice = _notice_span(self.lines) if enough else range(0)
+        return self._notice
 
 
 def _notice_span(lines: list[_Line]) -> range:
@@ -223,15 +260,15 @@ def _notice_span(lines: list[_Line]) -> range:
     counts stop at two, and the notice's last line is looked for from the bottom, so
     a long paragraph is not tested line by line.
     """
-    if not (lines[0].legal or lines[1].legal):
+    if not (lines[0].legal() or lines[1].legal()):
         return range(0)
-    if not _at_least_two(line.legal for line in lines):
+    if not _at_least_two(line.legal() for line in lines):
         return range(0)
-    if not _at_least_two(line.prose for line in lines):
+    if not _at_least_two(line.prose() for line in lines):
         return range(0)
-    first = 0 if lines[0].legal or lines[0].prose else 1
+    first = 0 if lines[0].legal() or lines[0].prose() else 1
     last = len(lines) - 1
-    while not (lines[last].legal or lines[last].prose):
+    while not (lines[last].legal() or lines[last].prose()):
         last -= 1
     while last + 1 < len(lines) and lines[last + 1].text[:1].islower():
         last += 1
@@ -265,12 +302,12 @@ def _tail(text: str) -> list[_Line]:
     for raw in reversed(parts[1:] if len(parts) > _MAX_TAIL_LINES else parts):
         if count >= _TAIL_NONBLANK:
             break
-        end -= len(raw)
         lead = raw.lstrip()
-        line = _Line(lead.rstrip(), end + len(raw) - len(lead))
+        text = lead.rstrip()
+        line = _Line(text, end - len(lead))
         tail.append(line)
-        end -= 1
-        if not line.text or line.rule:
+        end -= len(raw) + 1
+        if not text or line.rule:
             count += line.rule
             paragraph = None
             continue
@@ -278,9 +315,9 @@ def _tail(text: str) -> list[_Line]:
             paragraph = _Paragraph()
             paragraphs.append(paragraph)
         paragraph.lines.append(line)
-        paragraph.long += len(line.text) >= _NOTICE_LINE
+        paragraph.long += len(text) >= _NOTICE_LINE
         line.paragraph = paragraph
-        count += not is_attachment(line.text)
+        count += not is_attachment(text)
     for built in paragraphs:
         built.lines.reverse()
     tail.reverse()
@@ -308,9 +345,9 @@ def _block_end(lines: list[_Line], start: int) -> int:
                 break
             i = nxt
             continue
-        if line.footer or (i > start and line.rule):
+        if line.footer() or (i > start and line.rule):
             break
-        end = i + 1 if line.field else end
+        end = i + 1 if line.field() else end
         i += 1
     return end
 
@@ -320,9 +357,9 @@ def _contact_block(lines: list[_Line], i: int) -> bool:
     while i < len(lines) and lines[i].text and len(block) < _CONTACT_BLOCK:
         block.append(lines[i])
         i += 1
-    if any(line.footer or line.prose for line in block):
+    if any(line.footer() or line.prose() for line in block):
         return False
-    return any(line.contact or line.address_or_company for line in block)
+    return any(line.contact() or line.address_or_company() for line in block)
 
 
 def _vcard_end(lines: list[_Line], start: int) -> int:
@@ -340,13 +377,13 @@ def _plausible(lines: list[_Line], start: int, end: int, strict: bool) -> bool:
     "Thanks,\\nThe Events Team" or a follow-up paragraph is not taken for a signature.
     """
     body = [line for line in lines[start:end] if line.text]
-    if not body or len(body) > MAX_SIG_LINES or body[0].signoff:
+    if not body or len(body) > MAX_SIG_LINES or body[0].signoff():
         return False
-    if any(line.prose for line in body) or len(body[0].lead) > MAX_NAME:
+    if any(line.prose() for line in body) or len(body[0].lead()) > MAX_NAME:
         return False
-    if body[0].opens_with_name or body[0].contact:
+    if body[0].opens_with_name() or body[0].contact():
         return True
-    return not strict and any(line.evidence for line in body)
+    return not strict and any(line.evidence() for line in body)
 
 
 def _from_marker(lines: list[_Line], marker: int) -> tuple[int, int] | None:
@@ -357,14 +394,14 @@ def _from_marker(lines: list[_Line], marker: int) -> tuple[int, int] | None:
         end = _vcard_end(lines, start)
         return (start, end) if end > start else None
     end = _block_end(lines, start)
-    strict = lines[marker].signoff
+    strict = lines[marker].signoff()
     return (start, end) if end > start and _plausible(lines, start, end, strict) else None
 
 
 def _marker_signature(lines: list[_Line]) -> tuple[int, int] | None:
     """The latest delimiter or sign-off line followed by a plausible signature block."""
     for i in range(len(lines) - 1, -1, -1):
-        if lines[i].text and (lines[i].rule or lines[i].signoff):
+        if lines[i].text and (lines[i].rule or lines[i].signoff()):
             found = _from_marker(lines, i)
             if found:
                 return found
@@ -392,7 +429,7 @@ def _clean_suffixes(lines: list[_Line]) -> tuple[list[bool], int]:
     others, longest = 0, 0
     for e in range(len(lines) - 1, -1, -1):
         line = lines[e]
-        if line.text and not line.footer:
+        if line.text and not line.footer():
             others, longest = others + 1, max(longest, len(line.text.split()))
         if others > 2 or longest > 12:
             return clean, _below_prose(lines, e)
@@ -405,7 +442,7 @@ def _below_prose(lines: list[_Line], e: int) -> int:
     the footer test, the dearer one, is only run on the lines that read as prose)."""
     for p in range(e, -1, -1):
         line = lines[p]
-        if line.text and line.prose and not line.footer:
+        if line.text and line.prose() and not line.footer():
             return p + 1
     return 0
 
@@ -420,13 +457,13 @@ def _trailing_block(
         line = lines[i]
         if not clean[min(len(lines), i + MAX_SIG_LINES + 1)] or not _may_open(line):
             continue
-        named = bool(folded) and name_score(line.lead, folded) >= NAME_MATCH
-        if not named and not looks_like_name(line.lead):
+        named = bool(folded) and name_score(line.lead(), folded) >= NAME_MATCH
+        if not named and not looks_like_name(line.lead()):
             continue
         end = _block_end(lines, i)
         if end <= i or not clean[end] or not _plausible(lines, i, end, strict=True):
             continue
-        if named or line.separated or any(other.evidence for other in lines[i:end]):
+        if named or line.separated() or any(other.evidence() for other in lines[i:end]):
             return _extend_up(lines, i), end
     return None
 
@@ -452,14 +489,14 @@ def _closing_block(
     if i <= 0 or i < suffixes[1] or not _closing_opens(lines[i], sender, email):
         return None
     end = _block_end(lines, i)
-    if end != _next_blank(lines, i) or not all(line.contact for line in lines[i + 1 : end]):
+    if end != _next_blank(lines, i) or not all(line.contact() for line in lines[i + 1 : end]):
         return None
     return i, end
 
 
 def _after_text(line: _Line) -> bool:
     """What may follow the text's end: blank lines, footers and attachment lines."""
-    return not line.text or line.footer or is_attachment(line.text)
+    return not line.text or line.footer() or is_attachment(line.text)
 
 
 def _closing_opens(line: _Line, sender: str | None, email: str) -> bool:
@@ -507,7 +544,7 @@ def _company_paragraph(paragraph: list[_Line], org: str) -> bool:
     ``org`` (cheapest tests first: a phone needs digits and an email an "@")."""
     if len(paragraph) > _CONTACT_BLOCK or not _may_hold_contact(paragraph):
         return False
-    if not any(line.contact for line in paragraph):
+    if not any(line.contact() for line in paragraph):
         return False
     return any(
         has_legal_form(line.text) and matches_domain(line.text, org) for line in paragraph[:3]
@@ -538,18 +575,19 @@ def _next_blank(lines: list[_Line], i: int) -> int:
 def _may_open(line: _Line) -> bool:
     """Short enough to be a name line (or a one-line signature), and no footer or prose
     (prose first: the footer test is the dearer one)."""
-    if not line.text or (len(line.text.split(maxsplit=8)) > 8 and not line.separated):
+    if not line.text or (len(line.text.split(maxsplit=8)) > 8 and not line.separated()):
         return False
-    return bool(line.lead) and len(line.lead) <= MAX_NAME and not line.prose and not line.footer
+    lead = line.lead()
+    return bool(lead) and len(lead) <= MAX_NAME and not line.prose() and not line.footer()
 
 
 def _extend_up(lines: list[_Line], start: int) -> int:
     """Company and title lines written above the name (Japanese order: company, unit, name)."""
     while start > 0:
         above = lines[start - 1]
-        if not above.text or above.prose or above.signoff or above.rule or above.footer:
+        if not above.text or above.prose() or above.signoff() or above.rule or above.footer():
             break
-        if not (has_legal_form(above.text) or above.title):
+        if not (has_legal_form(above.text) or above.title()):
             break
         start -= 1
     return start
@@ -563,9 +601,9 @@ def _restated(lines: list[_Line], start: int, end: int) -> tuple[int, int]:
     that spells the name out again.
     """
     nxt = _next_content(lines, start + 1)
-    if nxt == start + 1 or nxt >= len(lines) or lines[start].evidence:
+    if nxt == start + 1 or nxt >= len(lines) or lines[start].evidence():
         return start, end
-    if not _spells_out(lines[start].lead, lines[nxt].lead):
+    if not _spells_out(lines[start].lead(), lines[nxt].lead()):
         return start, end
     below = max(end, _block_end(lines, nxt))
     return (nxt, below) if _plausible(lines, nxt, below, strict=True) else (start, end)
@@ -594,7 +632,7 @@ def _locate(
     closing name further up wins ("Cheers,\n-Ann\n\nP.S. ...\n\nAnn Reyes\nCTO"),
     and so does the sender's contact block above a bare closing name."""
     found = _marker_signature(lines) or _vcard_block(lines)
-    if found and any(line.evidence for line in lines[found[0] : found[1]]):
+    if found and any(line.evidence() for line in lines[found[0] : found[1]]):
         return found
     suffixes = _clean_suffixes(lines)
     trailing = _trailing_block(lines, display, suffixes)
@@ -604,7 +642,7 @@ def _locate(
     if not found or not trailing:
         return _contact_block_above(lines, closing, display) or closing
     below = trailing[0] >= found[1]
-    restated = below and _spells_out(lines[found[0]].lead, lines[trailing[0]].lead)
+    restated = below and _spells_out(lines[found[0]].lead(), lines[trailing[0]].lead())
     return trailing if restated else found
 
 
@@ -639,15 +677,15 @@ def _contact_block_above(
         line = lines[i]
         if not line.text or len(line.text) > MAX_NAME or (i > 0 and lines[i - 1].text):
             continue
-        lead = fold(line.lead)
+        lead = fold(line.lead())
         if not any(word in lead for word in words):
             continue  # shares no word with the sender's name: the fuzzy match is not needed
-        if name_score(line.lead, folded) < NAME_MATCH or not _may_open(line):
+        if name_score(line.lead(), folded) < NAME_MATCH or not _may_open(line):
             continue
         end = _block_end(lines, i)
         reach = sum(has_phone(x.text) or has_email(x.text) for x in lines[i:end])
         if end < closing[0] and reach >= 2 and _plausible(lines, i, end, strict=True):
-            return None if lines[closing[0]].evidence else (i, end)
+            return None if lines[closing[0]].evidence() else (i, end)
     return None
 
 

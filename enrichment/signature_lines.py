@@ -34,6 +34,7 @@ from enrichment.signature_words import (
 from enrichment.web_links import has_email, has_web_address
 
 MAX_LINE = 120
+MAX_SIGNOFF = 60  # a sign-off line is never longer
 RULE_CHARS = "-_=~*#━─═＝・–—"
 _PROSE_WORDS = 7  # fewer words than this are never a sentence
 
@@ -68,7 +69,6 @@ _ATTACHMENT = re.compile(
     re.IGNORECASE,
 )
 _SEGMENT_SPLIT = re.compile(r"[|│]|(?<=\s)[•·](?=\s)")
-_SEGMENT_CHAR = re.compile(r"[|│•·]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_SENTENCE = re.compile(r"[。，、！？；]")
 _CJK_TITLE = re.compile("|".join(CJK_TITLES))
@@ -115,7 +115,7 @@ def is_delimiter(line: str) -> bool:
 @per_line
 def is_signoff(line: str) -> bool:
     """A closing phrase on its own line ("Best regards,", "Mit freundlichen Grüßen")."""
-    if not line or len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
+    if not line or len(line) > MAX_SIGNOFF or len(line.split()) > 8 or DIGIT.search(line):
         return False
     if line.isascii():
         return _SIGNOFF_LOWER.match(line.lower()) is not None
@@ -128,7 +128,7 @@ def after_signoff(line: str) -> str | None:
     Some write the closing and their name on one line; the name is then the start of
     the signature. Only short lines qualify, as in ``is_signoff``.
     """
-    if not line or len(line) > 60 or len(line.split()) > 8 or DIGIT.search(line):
+    if not line or len(line) > MAX_SIGNOFF or len(line.split()) > 8 or DIGIT.search(line):
         return None
     lowered = line.lower()
     match = _SIGNOFF_HEAD.match(lowered) if len(lowered) == len(line) else None
@@ -179,7 +179,8 @@ def is_contact(line: str) -> bool:
 def segments(line: str) -> list[str]:
     """The parts of a one-line signature ("Name | Title · Company"), or the line itself."""
     stripped = line.strip()
-    if not _SEGMENT_CHAR.search(stripped):
+    # Four substring tests: several times cheaper than a search for the character class.
+    if not ("|" in stripped or "│" in stripped or "•" in stripped or "·" in stripped):
         return [stripped] if stripped else []
     return [seg.strip() for seg in _SEGMENT_SPLIT.split(stripped) if seg.strip()]
 
@@ -209,7 +210,7 @@ def _is_prose_segment(segment: str) -> bool:
     if len(tokens) < _PROSE_WORDS:
         return False
     words = [word for word in tokens if word.isalpha() or LETTERS.search(word)]
-    lower = sum(1 for word in words if word[:1].islower() and word.isalpha())
+    lower = len([word for word in words if word[:1].islower() and word.isalpha()])
     return (len(words) >= 7 and lower >= 4) or len(words) > 14
 
 

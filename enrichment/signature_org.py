@@ -96,7 +96,7 @@ def matches_domain(text: str, label: str) -> bool:
 
 
 def _squash(text: str) -> str:
-    return "".join(ch for ch in fold(text) if ch.isalnum())
+    return "".join([ch for ch in fold(text) if ch.isalnum()])
 
 
 def _is_companyish(text: str, labels: tuple[str, ...]) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from connectors import retry
 from syncd.app import App
 from syncd.configfile import load_config
 from syncd.db.models import Credential, Source
@@ -78,15 +79,16 @@ class Daemon:
         self.scheduler = BackgroundScheduler(timezone=UTC, executors={"default": pool})
         self.install_signals()
         self._schedule()
-        self.scheduler.start()
-        server = self._serve_metrics()
-        log.info("syncd running %d source(s)", len(self.app.config.sources))
-        while not self.stopping.wait(WAKE_SECONDS):
-            if self.reload_asked.is_set():
-                self.reload_asked.clear()
-                self.reload()
-        log.info("stopping: each running sync ends after its current batch")
-        self.scheduler.shutdown(wait=True)
+        with retry.interrupted_by(self.stopping):  # no Retry-After outlasts a SIGTERM
+            self.scheduler.start()
+            server = self._serve_metrics()
+            log.info("syncd running %d source(s)", len(self.app.config.sources))
+            while not self.stopping.wait(WAKE_SECONDS):
+                if self.reload_asked.is_set():
+                    self.reload_asked.clear()
+                    self.reload()
+            log.info("stopping: each running sync ends after its current batch")
+            self.scheduler.shutdown(wait=True)
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -172,6 +174,10 @@ class Daemon:
             stats = enrich(self.app, stop=self.stopping)
         except Exception:  # a failed pass is tried again at the next one
             log.exception("the enrichment pass failed")
+            return
+        if stats.busy:
+            log.info("enrichment: %s is enriching; this process leaves the pass to it",
+                     stats.busy)
             return
         log.info("enrichment: %d facts stored for %d accounts and contacts",
                  stats.facts, stats.targets)

@@ -34,11 +34,13 @@ from syncd.db.models import Account, AccountDomain
 from syncd.db.session import session_scope
 from syncd.enrich_policy import Outbound
 from syncd.errors import SyncdError
+from syncd.leases import heartbeat, job_lease, lease_holder, release_lease, take_lease
 from syncd.store import enrichment as store
 from syncd.store.enrichment import Answer
 from syncd.store.identity import resolve
 
 log = logging.getLogger(__name__)
+JOB = "enrichment"
 CHUNK = 50
 Progress = Callable[[int, int], None]
 
@@ -63,6 +65,8 @@ class EnrichStats:
     """Lookups the policy kept on this machine (free mail, the team's, denied)."""
     facts: int = 0
     providers: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    busy: str | None = None
+    """The process that was enriching instead, when this pass did not run."""
 
     def count(self, answer: Answer) -> None:
         tally = self.providers[answer.provider]
@@ -90,7 +94,21 @@ def enrich(app: App, accounts: Sequence[int] | None = None, *, force: bool = Fal
            progress: Progress | None = None, stop: threading.Event | None = None
            ) -> EnrichStats:
     """Enrich everything due (``accounts``: only those and their contacts). Once
-    ``stop`` is set no lookup starts; those under way end and are stored."""
+    ``stop`` is set no lookup starts; those under way end and are stored. Nothing is
+    done while another process enriches: :attr:`EnrichStats.busy` names it."""
+    held, lease = job_lease(JOB), app.config.database.lease
+    if not take_lease(app.sessions, held, lease):
+        return EnrichStats(busy=lease_holder(app.sessions, held) or "another process")
+    try:
+        with heartbeat(app.sessions, held, lease):
+            return _enrich(app, accounts, force, progress, stop)
+    finally:
+        with session_scope(app.sessions) as session:
+            release_lease(session, held)
+
+
+def _enrich(app: App, accounts: Sequence[int] | None, force: bool,
+            progress: Progress | None, stop: threading.Event | None) -> EnrichStats:
     providers = network_providers(app.config.enrichment)
     known = {p.name: p for p in (*providers, *offline_providers())}
     run = _Run(app, force, EnrichStats(), progress, known, stop or threading.Event())
@@ -152,7 +170,10 @@ def _collect(run: _Run, futures: list[Future[list[Answer]]]) -> None:
     for future in as_completed(futures):
         if future.cancelled():
             continue
-        pending += future.result()
+        answers = future.result()
+        if run.stop.is_set():  # a wait cut short by stopping is no failure to hold against a site
+            answers = [a for a in answers if a.status != "failed"]
+        pending += answers
         run.tick()
         if len(pending) >= CHUNK:
             _save(run, pending)

@@ -63,7 +63,7 @@ def plan_event(event: RawEvent, ctx: Context) -> InteractionPlan:
         kind="meeting", ends_at=event.end,
         location=(storable(event.location)[:500] or None)
         if kept and shows(ctx.policy, "subject") else None,
-        status=event.status)
+        status=event.status, time_zone=event.time_zone)
 
 
 def meeting_key(event: RawEvent) -> str:

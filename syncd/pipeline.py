@@ -142,6 +142,7 @@ class InteractionPlan:
     ends_at: datetime | None = None
     location: str | None = None
     status: str | None = None
+    time_zone: str | None = None
 
 
 def plan_message(msg: RawMessage, ctx: Context) -> InteractionPlan:

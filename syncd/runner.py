@@ -28,7 +28,15 @@ from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
 from syncd.forgetting import without_forgotten
-from syncd.leases import LeaseLost, extend_lease, heartbeat, lease_holder, release_lease, take_lease
+from syncd.leases import (
+    LeaseLost,
+    extend_lease,
+    heartbeat,
+    lease_holder,
+    release_lease,
+    source_lease,
+    take_lease,
+)
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
 from syncd.prefetch import can_fork, produce_in_child
@@ -76,15 +84,15 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
     ``stop`` set (the daemon is shutting down) ends the run after the batch being
     written: its cursor is committed, so the next run goes on from there."""
     source_id = ensure_source(app, source)
-    lease = app.config.database.lease
-    if not take_lease(app.sessions, source_id, lease):
+    lease, held = app.config.database.lease, source_lease(source_id)
+    if not take_lease(app.sessions, held, lease):
         return RunResult(source.name, "busy", error="another syncd process is syncing it "
-                         f"({lease_holder(app.sessions, source_id) or 'its lease just ended'})")
+                         f"({lease_holder(app.sessions, held) or 'its lease just ended'})")
     run_id = _start_run(app, source_id, full)
     job = _Job(app, source, source_id, RunResult(source.name, "ok", full=full), since,
                progress, stop)
     try:
-        with heartbeat(app.sessions, source_id, lease):
+        with heartbeat(app.sessions, held, lease):
             _sync(job)
     except LeaseLost as exc:
         job.result.status, job.result.error = "lost", str(exc)
@@ -93,8 +101,9 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
         job.result.error = "stopped before the end; the next run goes on from here"
     except AuthRequired as exc:
         job.result.status, job.result.error = "needs_auth", str(exc)
-    except SourceError as exc:
-        job.result.status, job.result.error = "failed", str(exc)
+    except SourceError as exc:  # stopping ends a wait for a retry this way
+        stopped = stop is not None and stop.is_set()
+        job.result.status, job.result.error = "interrupted" if stopped else "failed", str(exc)
     except Exception as exc:
         log.exception("source %s failed", source.name)
         job.result.status, job.result.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -171,7 +180,7 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
             stats = write_batch(session, job.source_id, batch.plans, bad=batch.bad,
                                 deletions=batch.deletions, cursor=batch.cursor, now=_now(),
                                 rules=job.app.identity)
-            extend_lease(session, job.source_id, job.app.config.database.lease)
+            extend_lease(session, source_lease(job.source_id), job.app.config.database.lease)
         job.result.stats.add(stats)
         if job.progress:
             job.progress(job.result.stats.messages, batch.total)
@@ -267,7 +276,7 @@ def _finish(app: App, source_id: int, run_id: int, result: RunResult) -> None:
         session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
             finished_at=now, status=result.status, stats=stats, error=result.error,
             full=result.full))
-        if not release_lease(session, source_id):
+        if not release_lease(session, source_lease(source_id)):
             return  # taken over: the source's state is its new holder's to say
         values: dict[str, Any] = {"state": result.status}
         if result.status == "ok":

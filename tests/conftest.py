@@ -36,6 +36,57 @@ itself is tested with the variable removed)."""
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 
 
+SLOW_FIRST = (
+    "test_crash_recovery.py::test_kill_during_resync_then_rerun_equals_one_clean_run",
+    "test_many_daemons.py::test_a_daemon_on_another_host_that_dies_is_taken_over",
+    "test_imap.py::test_server_killed_mid_sync_then_the_next_run_completes",
+    "test_sync_properties.py::TestMailboxHistory",
+    "test_bench_daemon.py::test_tiny_run_prints_sane_figures",
+    "test_outlook_mail.py::test_device_code_sign_in_then_silent_refresh_then_revoked",
+    "test_many_daemons.py::test_two_daemons_and_a_resync_never_sync_one_source_at_once",
+    "test_daemon.py::test_sigterm_stops_after_the_current_batch_and_nothing_is_lost",
+    "test_quarantine.py::test_show_list_and_drop",
+    "test_bench_google.py::test_tiny_run_prints_every_figure_beside_its_target",
+    "test_cli.py::test_contacts_accounts_interactions",
+    "test_verify.py::test_a_lost_interaction_is_named_by_folder_day_and_id",
+    "test_imap.py::test_a_server_restart_mid_sync_is_survived_within_the_run",
+    "test_no_secrets.py::test_a_test_that_leaks_a_token_fails",
+    "test_hostile_mime.py::test_hostile_mail_is_captured_skipped_or_quarantined",
+    "test_bench_microsoft.py::test_tiny_run_prints_every_figure_beside_its_target",
+    "test_quarantine.py::test_retry_captures_what_can_be_read_and_keeps_what_cannot",
+    "test_flaky_network.py::test_imap_converges_through_cut_connections",
+    "test_bench_identity.py::",
+    "test_bench_enrich.py::",
+    "test_identity_store.py::test_unmerge_restores_both_exactly",
+    "test_identity_store.py::test_an_account_unmerge_gives_back_its_domains",
+    "test_identity_store.py::test_a_field_set_by_hand_wins_over_every_signature",
+    "test_daemon.py::test_resync_waits_for_a_daemon_that_holds_the_source",
+    "test_hostile_html.py::test_script_and_style_content_never_shows",
+    "test_cli.py::test_daemon_syncs_on_schedule_and_stops_on_sigterm",
+    "test_cli.py::test_status_shows_the_quarantined_message",
+    "test_enrich_job.py::",
+    "test_retention.py::",
+    "test_verify.py::",
+    "test_verify_remote.py::",
+    "test_doctor.py::",
+    "test_forget.py::",
+    "test_daemon.py::",
+)
+"""Tests that take seconds to tens of seconds (``--durations``), slowest first."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the known-slow tests first (the rest keep their order): with ``-n`` workers
+    handed one test (or one ``xdist_group``) at a time (``--dist loadgroup``,
+    scripts/test), a long test then starts early beside short ones instead of running
+    alone at the end."""
+    def rank(item: pytest.Item) -> int:
+        name = item.nodeid.removeprefix("tests/")
+        return next((n for n, slow in enumerate(SLOW_FIRST) if name.startswith(slow)),
+                    len(SLOW_FIRST))
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test session."""
@@ -44,6 +95,9 @@ def pg_database() -> Iterator[str]:
     name = f"syncd_test_{secrets.token_hex(4)}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        # no wait for the WAL flush at each commit: only a crash of the server itself
+        # could lose a commit, and no test crashes it (processes, Dovecot: yes)
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:

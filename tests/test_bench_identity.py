@@ -333,3 +333,17 @@ def test_eval_imports_through_syncd_and_prints_json(tmp_path: Path) -> None:
     for block in (contacts["pairwise"], result["accounts"]["pairwise"]):
         assert block["true_pairs"] >= block["tp"] >= 0
         assert block["recall"] is None or 0.0 <= block["recall"] <= 1.0
+
+
+def test_the_scale_benchmark_prints_resolution_time_per_size(tmp_path: Path) -> None:
+    """bench/identity_scale.py at toy sizes: both sizes synced and timed, the ratio
+    printed (its figures are the README's, measured at 1,000 and 1,000,000)."""
+    done = subprocess.run([sys.executable, str(BENCH / "identity_scale.py"), "--sizes",
+                           "100,400", "--messages", "6"], capture_output=True, text=True,
+                          timeout=240, cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = [line.split() for line in done.stdout.splitlines()
+            if line.strip().startswith(("100 ", "400 ")) and line.endswith("x")]
+    assert [row[0] for row in rows] == ["100", "400"]
+    assert rows[0][-1] == "1.00x" and float(rows[1][-1].rstrip("x")) > 0
+    assert "400 contacts: filled in" in done.stdout

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -231,19 +230,25 @@ def test_resync_waits_for_a_daemon_that_holds_the_source(make_app: Any,
                              check=False, env={**os.environ, "COLUMNS": "250"})
     assert refused.returncode == 1 and "otherhost:4242" in refused.stdout
 
-    def release() -> None:
-        time.sleep(5)  # the waiting resync has started by then, even on a busy machine
-        with session_scope(app.sessions) as session:
-            session.execute(update(Source).where(Source.id == source_id).values(
-                lease_owner=None, lease_expires_at=None))
-
-    releaser = threading.Thread(target=release)
-    releaser.start()
-    waited = subprocess.run(resync, capture_output=True, text=True, check=False,
-                            env={**os.environ, "COLUMNS": "250"})
-    releaser.join()
-    assert waited.returncode == 0, waited.stdout + waited.stderr
-    assert "otherhost:4242 is syncing it; waiting" in waited.stdout
+    out = tmp_path / "resync.out"
+    with out.open("w", encoding="utf-8") as stdout:
+        waiting = subprocess.Popen(resync, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "COLUMNS": "250"})
+    # the lease is let go once the resync says it waits (a minute at most), not after a
+    # fixed pause that a busy machine might not cover
+    deadline = time.monotonic() + 60
+    while ("is syncing it; waiting" not in out.read_text(encoding="utf-8")
+           and waiting.poll() is None and time.monotonic() < deadline):
+        time.sleep(0.05)
+    held_back = waiting.poll() is None  # still waiting while the lease is held
+    with session_scope(app.sessions) as session:
+        session.execute(update(Source).where(Source.id == source_id).values(
+            lease_owner=None, lease_expires_at=None))
+    _, err = waiting.communicate(timeout=120)
+    said = out.read_text(encoding="utf-8")
+    assert waiting.returncode == 0, said + err
+    assert "otherhost:4242 is syncing it; waiting" in said
+    assert held_back, said
     with session_scope(app.sessions) as session:
         assert session.execute(select(func.count()).select_from(Interaction)).scalar() == 3
 

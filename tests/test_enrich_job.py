@@ -10,18 +10,26 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from syncd.db.models import Account, AccountDomain, Contact, EnrichmentCache, Observation
+from syncd.db.models import (
+    Account,
+    AccountDomain,
+    Contact,
+    EnrichmentCache,
+    JobLease,
+    Observation,
+)
 from syncd.db.session import session_scope
 from syncd.enrich import enrich
 from syncd.enrich_policy import Outbound
@@ -272,3 +280,44 @@ def test_a_domain_whose_homepage_sends_visitors_to_another_joins_its_account(
     assert account_of(app, "harborview.io") == account_of(app, "harborview-analytics.com")
     merges = explained(app, "account", account_of(app, "harborview.io"))["merges"]
     assert any(e["kind"] == "website" for m in merges for e in m["evidence"])
+    with session_scope(app.sessions) as session:
+        winner = account_of(app, "harborview.io")
+        both = {winner, *session.execute(select(Account.id).where(
+            Account.merged_into_id == winner)).scalars()}
+        forget(session, "harborview-analytics.com", [ALICE.partition("@")[2]],
+               datetime.now(UTC))
+    with session_scope(app.sessions) as session:  # the account merged in goes too
+        left = set(session.execute(select(Account.id)).scalars())
+        keys = set(session.execute(select(EnrichmentCache.key)).scalars())
+    assert len(both) == 2 and not both & left
+    assert not {"harborview.io", "harborview-analytics.com"} & keys
+
+
+def test_one_pass_at_a_time_among_processes_sharing_the_database(
+        make_app: Any, tmp_path: Path, web: FakeWeb) -> None:
+    """A daemon on another host is enriching: this process asks nobody anything, and
+    ``syncd enrich`` waits for that pass to end, then runs its own."""
+    app = build(make_app, tmp_path, web)
+    other = "elsewhere:4242:4026531836-0badc0de"
+    with session_scope(app.sessions) as session:
+        session.add(JobLease(name="enrichment", lease_owner=other,
+                             lease_expires_at=datetime.now(UTC) + timedelta(minutes=1)))
+    stats = enrich(app)
+    assert (stats.busy, stats.facts, stats.targets, web.log) == (other, 0, 0, [])
+
+    command = subprocess.Popen(
+        [sys.executable, "-m", "syncd", "--config", str(tmp_path / "syncd.yaml"), "enrich",
+         "harborview-analytics.com"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": "/tmp",
+                        "PYTHONUNBUFFERED": "1"})
+    assert command.stdout is not None
+    first = command.stdout.readline()
+    assert f"{other} is enriching; waiting for it to finish" in first
+    assert command.poll() is None and web.log == []  # it waits, asking nobody
+    with session_scope(app.sessions) as session:
+        session.execute(update(JobLease).values(lease_owner=None, lease_expires_at=None))
+    rest, _ = command.communicate(timeout=60)
+    assert command.returncode == 0, rest
+    assert "facts stored" in rest and web.log
+    with session_scope(app.sessions) as session:
+        assert session.execute(select(JobLease.lease_owner)).scalar_one() is None

@@ -351,3 +351,17 @@ def test_a_contact_shows_its_next_meeting(app: Any, google: FakeGoogle,
     shown = syncd_cli(tmp_path / "syncd.yaml", "contacts", "show", str(dana["id"])).stdout
     assert f"next meeting: {upcoming:%Y-%m-%d %H:%M}" in shown
     assert "meeting (cancelled)" in shown
+
+
+def test_the_zone_an_event_was_scheduled_in_is_kept(app: Any, google: FakeGoogle) -> None:
+    calendar = google.calendar(ALICE)
+    start = NOW - timedelta(days=1)
+    chicago = calendar.put(meeting(start, ALICE, organizer=DANA) | {
+        "start": when(start) | {"timeZone": "America/Chicago"}})
+    utc = calendar.put(meeting(start, DANA) | {"start": when(start) | {"timeZone": "UTC"}})
+    plain = calendar.put(meeting(start + timedelta(hours=2), DANA))
+    sync(app)
+    with session_scope(app.sessions) as session:
+        zones = {i["key"]: i["time_zone"] for i in read.interactions(session)}
+    assert zones == {f"ical:{chicago['iCalUID']}": "America/Chicago",
+                     f"ical:{utc['iCalUID']}": None, f"ical:{plain['iCalUID']}": None}

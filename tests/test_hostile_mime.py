@@ -386,6 +386,7 @@ def row_counts(room: Mailroom) -> dict[str, int]:
 TALLY: dict[str, int] = {}
 
 
+@pytest.mark.xdist_group("hostile_tally")  # one worker, so TALLY reaches the next test
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
@@ -407,6 +408,7 @@ def test_hostile_mail_is_captured_skipped_or_quarantined_never_lost(
     assert row_counts(room) == before  # nothing doubled
 
 
+@pytest.mark.xdist_group("hostile_tally")
 def test_the_mutations_reach_every_outcome() -> None:
     """Run after the property (file order): the hostile mail did produce captures,
     quarantines and collapses, so the accounting above was not vacuous."""

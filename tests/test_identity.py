@@ -9,14 +9,19 @@ from hypothesis import strategies as st
 from enrichment.addresses import normalize_address
 from enrichment.identity import (
     AUTO,
+    RARE_NAME,
     REVIEW,
     Evidence,
     acting_for,
     address_fits_name,
     canonical_address,
     company_key,
+    expected_namesakes,
     name_keys,
+    named_mailbox,
     names_agree,
+    numbered_apart,
+    numbered_form,
     parse_nicknames,
     score,
     shared_mailbox,
@@ -138,3 +143,54 @@ def test_company_keys() -> None:
     assert company_key("ACME Corp.") == company_key("Acme Corporation") == \
         company_key("Acme, Inc.") == "acme"
     assert company_key("Acme Robotics GmbH") == "acmerobotics"
+
+
+def test_a_name_is_rare_by_the_crms_own_counts_of_its_parts() -> None:
+    """Two contacts bearing a name are one person in the counts; a CRM of 600 with no
+    other Nora and no other Quill makes Nora Quill rare, one of 600 Pats does not, and a
+    CRM of 100 cannot tell."""
+    assert expected_namesakes(2, 2, 600) <= RARE_NAME
+    assert expected_namesakes(602, 2, 600) > RARE_NAME
+    assert expected_namesakes(2, 2, 100) > RARE_NAME
+    assert expected_namesakes(2, 2, 0) == float("inf")
+
+
+def test_a_rare_lone_name_merges_a_lone_name_alone_waits() -> None:
+    lone = Evidence("lone_name", "quill|nora")
+    assert REVIEW <= score([lone, Evidence("same_name", "Nora Quill")]) < AUTO
+    assert score([lone, Evidence("rare_name", "quill|nora")]) >= AUTO
+
+
+@pytest.mark.parametrize(("a", "b", "apart"), [
+    ("john.smith@acme.example", "john.smith2@acme.example", True),
+    ("jsmith2@acme.example", "jsmith3@acme.example", True),
+    ("John.Smith@acme.example", "john.smith@acme.example", False),  # one address
+    ("john.smith@acme.example", "john.smith2@other.example", False),  # two domains
+    ("john.smith@acme.example", "j.smith@acme.example", False),  # an alias
+    ("2@acme.example", "3@acme.example", False),  # nothing but a number
+])
+def test_addresses_numbered_apart_are_two_people(a: str, b: str, apart: bool) -> None:
+    assert numbered_apart(a, b) is apart
+
+
+@pytest.mark.parametrize(("address", "named"), [
+    ("john.doe@acme.example", True), ("jdoe@acme.example", True),
+    ("doe.john@acme.example", True), ("bob.smith@acme.example", False),
+    ("john@acme.example", False), ("doe@acme.example", False),  # many people's
+])
+def test_a_named_mailbox_spells_the_full_name(address: str, named: bool) -> None:
+    assert named_mailbox(address, "John Doe", NICKNAMES) is named
+
+
+@pytest.mark.parametrize(("email", "name", "numbered"), [
+    ("natalie.johnson2@psi.example", "Natalie Johnson", True),
+    ("njohnson3@psi.example", "Natalie Johnson", True),
+    ("johnson.natalie@psi.example", "Natalie Johnson", False),
+    ("sales2@psi.example", "Natalie Johnson", False),
+    ("bob.marley2@psi.example", "Natalie Johnson", False),
+    ("2@psi.example", "Natalie Johnson", False),
+    ("natalie.johnson2@psi.example", None, False),
+])
+def test_an_address_numbered_for_a_second_bearer_of_the_name(
+        email: str, name: str | None, numbered: bool) -> None:
+    assert numbered_form(email, name, {}) is numbered

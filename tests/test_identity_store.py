@@ -436,3 +436,114 @@ def test_one_name_at_one_company_after_another_is_suggested_until_both_write_aga
                datetime(2026, 6, 1, tzinfo=UTC))
     sync(app)
     assert pending_evidence(app) == []
+
+
+def crowd(box: Path, count: int) -> None:
+    """``count`` people at companies, none of them a Quill or a Nora: the CRM that makes
+    a name rare or common by its own counts."""
+    for n in range(count):
+        put_maildir(box, mail(f"pat.number{n}@company{n % 40}.example", [ALICE],
+                              names={f"pat.number{n}@company{n % 40}.example":
+                                     f"Pat Number{n}"},
+                              body="Hi.\n", subject="Quote",
+                              date=datetime(2026, 2, 1 + n % 28, 9, tzinfo=UTC)))
+
+
+def test_a_rare_name_only_one_person_bears_merges_their_personal_address(
+        make_app: Any, box: Path) -> None:
+    """Among 520 people no other Nora and no other Quill: Nora Quill from free mail is
+    the Nora Quill at work, and merges; Pat Wren, a given name 520 others bear, waits."""
+    crowd(box, 520)
+    deliver(box, "nora.quill@kappa-works.example", "Nora Quill", "Hi.\n", 2)
+    deliver(box, "noraquill@gmail.com", "Nora Quill", "Hello from home.\n", 3)
+    deliver(box, "pat.wren@lambda-tools.example", "Pat Wren", "Hi.\n", 4)
+    deliver(box, "patwren@outlook.com", "Pat Wren", "Weekend note.\n", 5)
+    app = build(make_app, box)
+    sync(app)
+    found = people(app)
+    assert frozenset({"nora.quill@kappa-works.example", "noraquill@gmail.com"}) in found
+    assert frozenset({"patwren@outlook.com"}) in found
+    assert pending_evidence(app) == [{"lone_name", "same_name", "address_fits_name"}]
+    explained = syncd(box.parent / "syncd.yaml", "explain", "contact",
+                      str(contact_of(app, "noraquill@gmail.com"))).stdout
+    assert "rare_name" in explained
+
+
+def test_a_namesake_met_later_withdraws_a_merge_made_on_a_rare_name(
+        make_app: Any, box: Path) -> None:
+    """The merge rested on nobody else bearing the name: when another Nora Quill writes
+    from work, it is withdrawn (not undone by a person: other evidence may merge again)."""
+    crowd(box, 520)
+    deliver(box, "nora.quill@kappa-works.example", "Nora Quill", "Hi.\n", 2)
+    deliver(box, "noraquill@gmail.com", "Nora Quill", "Hello from home.\n", 3)
+    app = build(make_app, box)
+    sync(app)
+    assert len(people(app)) == 521
+    deliver(box, "quill.nora@omega-mills.example", "QUILL Nora", "Hi.\n", 9)
+    sync(app)
+    found = people(app)
+    assert {frozenset({"nora.quill@kappa-works.example"}), frozenset({"noraquill@gmail.com"}),
+            frozenset({"quill.nora@omega-mills.example"})} <= set(found)
+    with session_scope(app.sessions) as session:
+        statuses = session.execute(select(Merge.status).where(
+            Merge.subject_type == "contact")).scalars().all()
+    assert "withdrawn" in statuses and "applied" not in statuses  # a person may still
+
+
+def test_one_name_numbered_apart_at_one_company_is_two_people(make_app: Any, box: Path) -> None:
+    """lind.tove2@ is the second Tove Lind the company's mail system met: the same name
+    at the same account does not join the two."""
+    deliver(box, "lind.tove@phi-metals.example", "Tove Lind", "Hi.\n", 2)
+    deliver(box, "lind.tove2@phi-metals.example", "Tove Lind", "Hello.\n", 3)
+    app = build(make_app, box)
+    sync(app)
+    assert len(people(app)) == 2
+    assert pending_evidence(app) == []
+
+
+def test_one_persons_mailbox_at_two_domains_of_one_brand_makes_them_one_company(
+        make_app: Any, box: Path) -> None:
+    """juno.park@ at orbit-works.com and orbit-works.de, signed without a company name:
+    the brand alone waits, the same person's mailbox at both merges the accounts (and
+    then the person); a first name alone at both (max@) says nothing."""
+    deliver(box, "juno.park@orbit-works.com", "Juno Park", "Hi.\n", 2)
+    deliver(box, "ida.cole@orbit-works.de", "Ida Cole", "Hi.\n", 3)
+    deliver(box, "max@kilo-tools.com", "Max Hill", "Hi.\n", 4)
+    deliver(box, "max@kilo-tools.fr", "Max Vane", "Hi.\n", 5)
+    app = build(make_app, box)
+    sync(app)
+    assert account_of(app, "orbit-works.com") != account_of(app, "orbit-works.de")
+    deliver(box, "juno.park@orbit-works.de", "Juno Park", "Hello.\n", 9)
+    sync(app)
+    assert account_of(app, "orbit-works.com") == account_of(app, "orbit-works.de")
+    assert frozenset({"juno.park@orbit-works.com", "juno.park@orbit-works.de"}) in people(app)
+    assert account_of(app, "kilo-tools.com") != account_of(app, "kilo-tools.fr")
+
+
+def test_a_numbered_address_withdraws_a_merge_made_on_the_name_at_its_company(
+        make_app: Any, box: Path) -> None:
+    """n.johnson@ and johnson.natalie@ merge on one name at one company; then the
+    company's mail system shows a second Natalie Johnson (johnson.natalie2@, who lists
+    n.johnson@ as her own). The name merge is withdrawn, the listed address joins the
+    right person, and the name at that company ties nobody from then on."""
+    deliver(box, "johnson.natalie@psi-labs.example", "Natalie Johnson", "Hi.\n", 2)
+    deliver(box, "n.johnson@psi-labs.example", "Natalie Johnson", "Hello.\n", 3)
+    app = build(make_app, box)
+    sync(app)
+    assert frozenset({"johnson.natalie@psi-labs.example", "n.johnson@psi-labs.example"}) \
+        in people(app)
+    deliver(box, "johnson.natalie2@psi-labs.example", "Natalie Johnson",
+            "Hi,\n\nthe quote.\n\nNatalie Johnson\nAlt: n.johnson@psi-labs.example\n", 9)
+    sync(app)
+    found = set(people(app))
+    assert frozenset({"johnson.natalie@psi-labs.example"}) in found
+    assert frozenset({"johnson.natalie2@psi-labs.example", "n.johnson@psi-labs.example"}) \
+        in found
+    with session_scope(app.sessions) as session:
+        withdrawn = session.execute(select(Merge.evidence).where(
+            Merge.status == "withdrawn")).scalars().all()
+    assert [e["withdrawn"] for e in withdrawn] == [
+        "two people bear johnson|natalie at the account"]
+    deliver(box, "nat.johnson@psi-labs.example", "Natalie Johnson", "Hey.\n", 12)
+    sync(app)
+    assert frozenset({"nat.johnson@psi-labs.example"}) in people(app)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from syncd.db.models import Interaction, Source
 from syncd.db.session import session_scope
-from syncd.leases import owner_id, take_lease
+from syncd.leases import owner_id, source_lease, take_lease
 from syncd.runner import ensure_source, run_source
 from tests.mailfactory import mail, put_maildir
 
@@ -50,7 +50,7 @@ def test_a_process_on_another_host_holds_its_source_until_its_lease_runs_out(
     busy = run_source(app, app.config.source("inbox"))
     assert busy.status == "busy" and "elsewhere:4242" in (busy.error or "")
     hold(app, "elsewhere:4242:4026531836-0badc0de", timedelta(seconds=-1))
-    assert take_lease(app.sessions, source_id, timedelta(minutes=1))
+    assert take_lease(app.sessions, source_lease(source_id), timedelta(minutes=1))
 
 
 def test_a_container_with_this_host_name_and_a_pid_unknown_here_is_not_taken_for_dead(
@@ -58,10 +58,10 @@ def test_a_container_with_this_host_name_and_a_pid_unknown_here_is_not_taken_for
     """Two containers may share a host name; only the PID namespace tells them apart."""
     host = owner_id().split(":")[0]
     source_id = hold(app, f"{host}:999999:4000000001-feedf00d", timedelta(minutes=1))
-    assert not take_lease(app.sessions, source_id, timedelta(minutes=1))
+    assert not take_lease(app.sessions, source_lease(source_id), timedelta(minutes=1))
     namespace = owner_id().split(":")[2].split("-")[0]
     hold(app, f"{host}:999999:{namespace}-feedf00d", timedelta(minutes=1))  # died here
-    assert take_lease(app.sessions, source_id, timedelta(minutes=1))
+    assert take_lease(app.sessions, source_lease(source_id), timedelta(minutes=1))
 
 
 def test_a_heartbeat_keeps_a_slow_run_leased(make_app: Any, tmp_path: Path) -> None:

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from syncd.db.models import Interaction, InteractionParticipant, Source
+from syncd.db.models import Contact, ContactEmail, Interaction, InteractionParticipant, Source
 from syncd.db.session import session_scope
+from syncd.enrich import enrich
 from syncd.runner import RunResult, run_source
+from syncd.store.explain import explain
 from tests.fake_microsoft import FakeMicrosoft
 from tests.fakes.graph_calendar import Attendee
 from tests.test_fake_google import loopback_only  # noqa: F401  (autouse: loopback only)
@@ -157,3 +159,33 @@ def test_the_window_moves_ahead(app: Any, ms: FakeMicrosoft) -> None:
         moved = session.execute(select(Source.cursor)).scalar()["v"]
     assert datetime.fromisoformat(moved["end"]) > NOW + timedelta(days=170)
     assert moved["start"] == cursor["start"] and len(meetings(app)) == 1
+
+
+def test_a_customer_organizers_time_zone_becomes_theirs(app: Any, ms: FakeMicrosoft) -> None:
+    calendar = ms.calendar(ALICE)
+    for days, zone in ((3, "W. Europe Standard Time"), (2, "W. Europe Standard Time"),
+                       (1, "Eastern Standard Time")):
+        start = NOW - timedelta(days=days)
+        calendar.add("Roadmap", start, start + timedelta(hours=1), organizer=DANA,
+                     attendees=[Attendee(ALICE, response="accepted")], time_zone=zone)
+    calendar.add("Demo", NOW, NOW + timedelta(hours=1),
+                 attendees=[Attendee(DANA, response="accepted")], time_zone="UTC")
+    sync(app)
+    with session_scope(app.sessions) as session:
+        zones = sorted(((subject, zone) for subject, zone in session.execute(
+            select(Interaction.subject, Interaction.time_zone))),
+            key=lambda row: (row[0], row[1] or ""))
+        dana, account = session.execute(select(Contact.id, Contact.account_id).join(
+            ContactEmail).where(ContactEmail.email == DANA)).one()
+    assert zones == [("Demo", None), ("Roadmap", "America/New_York"),
+                     ("Roadmap", "Europe/Berlin"), ("Roadmap", "Europe/Berlin")]
+    enrich(app)
+    with session_scope(app.sessions) as session:
+        found = explain(session, "contact", dana)
+    assert found is not None
+    assert found["fields"]["timezone"] == "Europe/Berlin"
+    assert [e["method"] for e in found["evidence"]["timezone"]] == ["offline"]
+    with session_scope(app.sessions) as session:
+        company = explain(session, "account", account)
+    assert company is not None
+    assert company["fields"]["timezone"] == "Europe/Berlin"  # from its people's calendars

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -292,3 +293,22 @@ def test_a_message_with_no_sender_or_recipient_is_quarantined(app: Any,
     ms.mailbox(ALICE).add(quote(1))
     result = sync(app)
     assert result.stats.quarantined == 1 and list(captured(app)) == ["q1@customer.example"]
+
+
+def test_stopping_ends_a_long_retry_after_at_once(app: Any, ms: FakeMicrosoft) -> None:
+    """A daemon told to stop does not sit out a server's 30 s Retry-After: the run ends
+    as interrupted with its cursor kept, and the next run captures the message."""
+    sync(app)
+    ms.mailbox(ALICE).add(quote(1))
+    ms.fail_next(1, 429, retry_after="30", endpoint="mail.delta")
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)
+    started = time.monotonic()
+    with retry.interrupted_by(stop):
+        timer.start()
+        result = run_source(app, app.config.source("alice-mail"), stop=stop)
+    assert time.monotonic() - started < 10
+    assert result.status == "interrupted" and "stopped while waiting" in (result.error or "")
+    assert captured(app) == {}
+    sync(app)
+    assert list(captured(app)) == ["q1@customer.example"]

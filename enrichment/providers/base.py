@@ -40,6 +40,9 @@ class Target:
     company: str | None = None
     phones: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
+    meeting_zones: tuple[tuple[str, int], ...] = ()
+    """The time zones of the meetings it (an account: its people) organized, each
+    with how many; most first."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""``syncd enrich``: the daemon's enrichment pass, now, with a progress bar."""
+"""``syncd enrich``: the daemon's enrichment pass, now, with a progress bar; after the
+pass another process (a daemon) is running, if there is one."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,8 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from syncd.cli.app import app, console, state
 from syncd.cli.render import table
+from syncd.cli.sync import LEASE_POLL_SECONDS
+from syncd.leases import job_lease, lease_holder
 
 if TYPE_CHECKING:
+    from syncd.app import App
     from syncd.enrich import EnrichStats
 
 
@@ -24,21 +29,42 @@ def enrich_command(
 ) -> None:
     """Look up what is due: company websites and configured APIs (only with
     enrichment.outbound), then country and time zone from phones and addresses."""
-    from syncd.enrich import account_ids, enrich  # the providers load only when used
+    from syncd.enrich import account_ids  # the providers load only when used
 
     app_ = state.open()
     try:
         app_.upgrade()
         ids = account_ids(app_, accounts) if accounts else None
-        columns = (TextColumn("[bold]enrich"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
-        with Progress(*columns, console=console, disable=quiet) as progress:
-            task = progress.add_task("enrich", total=None)
-            stats = enrich(app_, ids, force=force, progress=lambda done, total: progress.update(
-                task, completed=done, total=total))
+        _wait_for_others(app_)
+        stats = _enrich_once(app_, ids, force, quiet)
+        while stats.busy is not None:  # another took the lease in between
+            _wait_for_others(app_)
+            stats = _enrich_once(app_, ids, force, quiet)
     finally:
         app_.close()
     _summary(stats, outbound=app_.config.enrichment.outbound)
+
+
+def _wait_for_others(app_: App) -> None:
+    """Until no other process (a daemon) is enriching."""
+    from syncd.enrich import JOB
+
+    holder = lease_holder(app_.sessions, job_lease(JOB))
+    if holder is not None:
+        console.print(f"{holder} is enriching; waiting for it to finish", highlight=False)
+    while lease_holder(app_.sessions, job_lease(JOB)) is not None:
+        time.sleep(LEASE_POLL_SECONDS)
+
+
+def _enrich_once(app_: App, ids: list[int] | None, force: bool, quiet: bool) -> EnrichStats:
+    from syncd.enrich import enrich
+
+    columns = (TextColumn("[bold]enrich"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=quiet) as progress:
+        task = progress.add_task("enrich", total=None)
+        return enrich(app_, ids, force=force, progress=lambda done, total: progress.update(
+            task, completed=done, total=total))
 
 
 def _summary(stats: EnrichStats, *, outbound: bool) -> None:

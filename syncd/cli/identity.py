@@ -67,7 +67,7 @@ def merges_pending(accounts: Accounts = False,
 @merges_app.command("list")
 def merges_list(accounts: Accounts = False,
                 status: Annotated[str, typer.Option(
-                    help="applied, pending, rejected or undone")] = "applied",
+                    help="applied, pending, rejected, undone or withdrawn")] = "applied",
                 limit: Annotated[int, typer.Option(help="how many at most")] = 50) -> None:
     """Merges in one state."""
     rows = in_session(lambda s: facts.merges(s, _subject(accounts), status, limit))

@@ -29,7 +29,7 @@ from syncd.daemon import Daemon, backoff
 from syncd.db.models import Account, Contact, Interaction, Quarantine
 from syncd.db.session import session_scope
 from syncd.errors import SourceError
-from syncd.leases import lease_holder
+from syncd.leases import lease_holder, source_lease
 from syncd.runner import RunResult, ensure_source, run_source
 from syncd.store import read
 
@@ -78,7 +78,7 @@ def _resync_waiting(app_: App, source: SourceCommon, full: bool, since: datetime
     """A resync of ``source``, after the process that holds it (a daemon) is done."""
     source_id = ensure_source(app_, source)
     while True:
-        holder = lease_holder(app_.sessions, source_id) if wait else None
+        holder = lease_holder(app_.sessions, source_lease(source_id)) if wait else None
         if holder is None:
             result = _resync_one(app_, source, full, since, quiet)
             if result.status != "busy" or not wait:
@@ -86,7 +86,7 @@ def _resync_waiting(app_: App, source: SourceCommon, full: bool, since: datetime
             continue
         console.print(f"{source.name}: {holder} is syncing it; waiting for it to finish",
                       highlight=False)
-        while lease_holder(app_.sessions, source_id) is not None:
+        while lease_holder(app_.sessions, source_lease(source_id)) is not None:
             time.sleep(LEASE_POLL_SECONDS)
 
 

@@ -190,6 +190,8 @@ class Interaction(Base):
     location: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str | None] = mapped_column(String(12))
     """Meetings: confirmed, tentative, or cancelled once no calendar has it any more."""
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """Meetings: the IANA zone the organizer scheduled it in, when the calendar says."""
     direction: Mapped[str] = mapped_column(String(10))
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     automated_reason: Mapped[str | None] = mapped_column(String(200))
@@ -259,6 +261,17 @@ class Source(Base):
     lease_expires_at: Mapped[datetime | None]
 
 
+class JobLease(Base):
+    """Which process runs a job that must not run twice at once across processes and
+    hosts sharing the database (the enrichment pass: two at once would ask the same
+    sites and APIs twice, past each one's rate limit). Held like a source's lease."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+
+
 class SyncRun(Base):
     __tablename__ = "sync_runs"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -302,7 +315,8 @@ class Merge(Base):
     undone_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(10), server_default="applied")
     """``applied`` (by the rules or a person), ``pending`` (a suggestion waiting for a
-    person), ``rejected`` (by a person), ``undone`` (unmerged: never applied again)."""
+    person), ``rejected`` (by a person), ``undone`` (unmerged: never applied again),
+    ``withdrawn`` (put back by the rules, whose grounds a namesake disproved)."""
     by: Mapped[str] = mapped_column(String(10), server_default="rules")
     """``rules`` or ``person``."""
 

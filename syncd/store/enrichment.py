@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from enrichment.providers.base import Found, Subject, Target
 from syncd.db.models import (
@@ -28,6 +28,8 @@ from syncd.db.models import (
     ContactEmail,
     ContactPhone,
     EnrichmentCache,
+    Interaction,
+    InteractionParticipant,
     Observation,
 )
 from syncd.store.derive import refresh_accounts, refresh_contacts
@@ -63,9 +65,11 @@ def accounts(session: Session, ids: Sequence[int] | None = None) -> list[Target]
                 AccountDomain.account_id.in_(chunk)).order_by(AccountDomain.domain)):
             domains[account_id].append(domain)
     facts = _evidence(session, "account", list(rows), ("phone", "address"))
+    zones = _meeting_zones(session, Contact.account_id, list(rows))
     return [Target("account", i, name=name, domains=tuple(domains[i]),
                    phones=tuple(sorted(facts[i]["phone"])),
-                   addresses=tuple(sorted(facts[i]["address"]))) for i, name in rows.items()]
+                   addresses=tuple(sorted(facts[i]["address"])),
+                   meeting_zones=zones.get(i, ())) for i, name in rows.items()]
 
 
 def contacts(session: Session, account_ids: Sequence[int] | None = None) -> list[Target]:
@@ -91,10 +95,31 @@ def contacts(session: Session, account_ids: Sequence[int] | None = None) -> list
                 ContactPhone.contact_id.in_(chunk))):
             phones[contact_id].append(e164)
     facts = _evidence(session, "contact", list(rows), ("address",))
+    zones = _meeting_zones(session, Contact.id, list(rows))
     return [Target("contact", i, name=name, company=company, emails=tuple(emails[i]),
                    phones=tuple(sorted(set(phones[i]))),
-                   addresses=tuple(sorted(facts[i]["address"])))
+                   addresses=tuple(sorted(facts[i]["address"])),
+                   meeting_zones=zones.get(i, ()))
             for i, (name, company) in rows.items()]
+
+
+def _meeting_zones(session: Session, owner: InstrumentedAttribute[Any], ids: list[int]
+                   ) -> dict[int, tuple[tuple[str, int], ...]]:
+    """For each id of ``owner`` (a contact's id, or its account's), the time zones of
+    the meetings its people organized, with how many; most first."""
+    counted: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for chunk in chunks(ids):
+        query = (select(owner, Interaction.time_zone, func.count())
+                 .select_from(InteractionParticipant)
+                 .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
+                 .join(ContactEmail, ContactEmail.email == InteractionParticipant.email)
+                 .join(Contact, Contact.id == ContactEmail.contact_id)
+                 .where(InteractionParticipant.role == "organizer",
+                        Interaction.time_zone.is_not(None), owner.in_(chunk))
+                 .group_by(owner, Interaction.time_zone))
+        for owner_id, zone, count in session.execute(query):
+            counted[owner_id].append((zone, count))
+    return {i: tuple(sorted(found, key=lambda z: (-z[1], z[0]))) for i, found in counted.items()}
 
 
 def _evidence(session: Session, subject: str, ids: list[int], fields: Iterable[str]

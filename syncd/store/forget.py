@@ -128,16 +128,28 @@ def _internal(email: str, internal_domains: Iterable[str]) -> bool:
 def _erase_contacts(session: Session, contacts: set[int]) -> None:
     """The contacts, the records merged into them (the same person), and what identity
     matching kept of them: keys and merges, whose evidence names addresses."""
-    folded: set[int] = set()
-    for chunk in chunks(sorted(contacts)):
-        folded |= set(session.execute(select(Contact.id).where(
-            Contact.merged_into_id.in_(chunk))).scalars())
-    ids = sorted(contacts | folded)
+    ids = _with_merged(session, Contact, contacts)
     for chunk in chunks(ids):
         session.execute(update(Contact).where(Contact.merged_into_id.in_(chunk))
                         .values(merged_into_id=None))
         _erase_identity(session, "contact", chunk)
         session.execute(delete(Contact).where(Contact.id.in_(chunk)))  # emails, phones cascade
+
+
+def _with_merged(session: Session, model: type[Contact] | type[Account], ids: set[int]
+                 ) -> list[int]:
+    """``ids`` and every record merged into them, however many merges ago: the same
+    person or company, whose rows (and cached lookups) must go with them, not come back
+    to life as records of nothing."""
+    found, fresh = set(ids), set(ids)
+    while fresh:
+        merged: set[int] = set()
+        for chunk in chunks(sorted(fresh)):
+            merged |= set(session.execute(select(model.id).where(
+                model.merged_into_id.in_(chunk))).scalars())
+        fresh = merged - found
+        found |= fresh
+    return sorted(found)
 
 
 def _erase_identity(session: Session, subject: str, ids: Sequence[int]) -> None:
@@ -150,9 +162,10 @@ def _erase_identity(session: Session, subject: str, ids: Sequence[int]) -> None:
 
 
 def _erase_accounts(session: Session, domain: str) -> int:
-    ids = sorted(set(session.execute(select(AccountDomain.account_id).where(
-        or_(AccountDomain.domain == domain,
-            AccountDomain.domain.like(f"%.{domain}")))).scalars()))
+    ids = _with_merged(session, Account, set(session.execute(select(
+        AccountDomain.account_id).where(or_(AccountDomain.domain == domain,
+                                            AccountDomain.domain.like(f"%.{domain}")))
+    ).scalars()))
     for chunk in chunks(ids):
         session.execute(update(Contact).where(Contact.account_id.in_(chunk))
                         .values(account_id=None))

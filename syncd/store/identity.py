@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, true, update
@@ -29,14 +30,20 @@ from sqlalchemy.orm import Session
 from enrichment.domains import brand_label, registrable_domain
 from enrichment.identity import (
     CROWDED,
+    RARE_NAME,
     REVIEW,
     Evidence,
     IdentityRules,
     address_fits_name,
     company_key,
+    expected_namesakes,
     fold,
     name_keys,
+    name_parts,
+    named_mailbox,
     names_agree,
+    numbered_apart,
+    numbered_form,
     score,
     shared_mailbox,
 )
@@ -69,6 +76,12 @@ name of a contact who writes only from free mail finds the same name at a compan
 ONE_SIDED = frozenset({"listed", "website", "free"})
 """Kinds that say nothing when two records share them (two colleagues listing one
 team address; two free-mail namesakes): they only meet their counterpart."""
+COUNTED = frozenset({"given", "family", "twin"})
+"""Kinds that join nobody: the parts of names, only ever counted (and only up to
+:data:`COUNT_UP_TO`), so a Smith costs what a Kostolzin does."""
+COUNT_UP_TO = 200
+"""Bearers of a name part counted at most, so counting costs the same whatever the CRM
+holds; a part this many bear is common, and its names are never rare."""
 HANDOVER = timedelta(days=14)
 """How long someone who changed jobs may still write from the old address."""
 
@@ -78,8 +91,8 @@ NAME_ONLY = frozenset({"same_name", "address_fits_name"})
 NAME_AT_ACCOUNT = frozenset({"same_name", "name_at_account", "nickname_at_account"})
 """A colleague's name on an address not made of it: a team mailbox signed by one person,
 a namesake, an assistant; never asked about on its own."""
-NAMES_AND_PHONES = NAME_ONLY | NAME_AT_ACCOUNT | {"lone_name", "succession", "mobile",
-                                                  "work_phone"}
+NAMES_AND_PHONES = NAME_ONLY | NAME_AT_ACCOUNT | {"lone_name", "rare_name", "succession",
+                                                  "mobile", "work_phone"}
 """What names that belong to two people outweigh."""
 
 
@@ -108,12 +121,20 @@ def contact_keys(session: Session, ids: Iterable[int],
     """Every match key of these contacts, from their addresses and observations."""
     keys: dict[int, set[str]] = defaultdict(set)
     for chunk in chunks(sorted(set(ids))):
-        accounts = dict(session.execute(select(Contact.id, Contact.account_id).where(
-            Contact.id.in_(chunk), Contact.merged_into_id.is_(None))).all())
+        rows = {row.id: row for row in session.execute(select(
+            Contact.id, Contact.account_id, Contact.full_name).where(
+            Contact.id.in_(chunk), Contact.merged_into_id.is_(None)))}
+        accounts = {i: row.account_id for i, row in rows.items()}
+        domains = _domains_of(session, {a for a in accounts.values() if a is not None})
         for email, contact_id in session.execute(select(
                 ContactEmail.email, ContactEmail.contact_id).where(
                 ContactEmail.contact_id.in_(list(accounts)))):
             keys[contact_id].add(f"email:{rules.canonical(email)}")
+            keys[contact_id] |= _twin_keys(email, rows[contact_id], domains, rules)
+            if rows[contact_id].account_id is not None and \
+                    named_mailbox(email, rows[contact_id].full_name, rules.nicknames):
+                local, _, domain = email.casefold().rpartition("@")
+                keys[contact_id].add(f"mailbox:{brand_label(domain)}|{local}")
         for contact_id, field, value in session.execute(select(
                 Observation.subject_id, Observation.field, Observation.value).where(
                 Observation.subject_type == CONTACT, Observation.subject_id.in_(list(accounts)),
@@ -127,12 +148,44 @@ def _contact_value_keys(field: str, value: str, account_id: int | None,
     kind = KEY_FIELDS[field]
     if kind == "name":
         keys = name_keys(value, rules.nicknames)
+        parts = _part_keys(keys)
         if account_id is None:  # free mail only: the name is all there is to go by
-            return {f"free:{key}" for key in keys}
-        return {f"name:{account_id}|{key}" for key in keys} | {f"person:{key}" for key in keys}
+            return {f"free:{key}" for key in keys} | parts
+        return {f"name:{account_id}|{key}" for key in keys} | \
+            {f"person:{key}" for key in keys} | parts
     if kind == "listed":
         return {f"listed:{rules.canonical(value)}"}
     return {f"{kind}:{value.lower() if kind == 'linkedin' else value}"}
+
+
+def _domains_of(session: Session, accounts: set[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    for chunk in chunks(sorted(accounts)):
+        for domain, account_id in session.execute(select(
+                AccountDomain.domain, AccountDomain.account_id).where(
+                AccountDomain.account_id.in_(chunk))):
+            found[account_id].add(domain)
+    return found
+
+
+def _twin_keys(email: str, row: Any, domains: Mapping[int, set[str]],
+               rules: IdentityRules) -> set[str]:
+    """``twin:ACCOUNT|NAME`` for an address at the contact's company that is its name
+    numbered (``natalie.johnson2@``): the company has two people of that name, so the
+    name ties nobody there. Counted, never a pair of its own."""
+    if row.account_id is None or not numbered_form(email, row.full_name, rules.nicknames):
+        return set()
+    domain = email.casefold().rpartition("@")[2]
+    if not any(domain == d or domain.endswith("." + d) for d in domains.get(row.account_id, ())):
+        return set()  # a personal address with a number in it says nothing of the company
+    return {f"twin:{row.account_id}|{key}" for key in name_keys(row.full_name, rules.nicknames)}
+
+
+def _part_keys(keys: Iterable[str]) -> set[str]:
+    """``given:root`` and ``family:name`` of a name's keys: what the CRM counts to tell a
+    rare name from a common one (:func:`~enrichment.identity.expected_namesakes`)."""
+    parts = [name_parts(key) for key in keys]
+    return {f"given:{root}" for root, _ in parts} | {f"family:{family}" for _, family in parts}
 
 
 def account_keys(session: Session, ids: Iterable[int],
@@ -195,10 +248,11 @@ def thread_keys(plans: Iterable[InteractionPlan],
 
 def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
             accounts: Iterable[int], now: datetime, *,
-            more: Mapping[int, set[str]] | None = None) -> Outcome:
+            more: Mapping[int, set[str]] | None = None, withdraw: bool = True) -> Outcome:
     """Index the touched records under their keys (and ``more`` keys the caller read
     from the mail itself) and judge every new candidate pair; accounts first, since
-    an account merge gives contacts a common account."""
+    an account merge gives contacts a common account. Merges a namesake disproves are
+    withdrawn (``withdraw``) and their contacts judged once more."""
     merged = pending = 0
     contacts, account_ids = set(contacts), set(accounts)
     if account_ids:
@@ -214,11 +268,127 @@ def resolve(session: Session, rules: IdentityRules, contacts: Iterable[int],
         if contact_id in keys:  # a live contact: its own keys were found
             keys[contact_id] |= extra
     pairs = _new_pairs(session, CONTACT, keys)
+    for a, b, mailbox in _accounts_sharing_mailboxes(session, keys):
+        result = _judge_accounts(session, rules, a, b, now,
+                                 more=[Evidence("same_mailbox", mailbox)])
+        merged, pending = merged + (result == "merged"), pending + (result == "pending")
+        if result == "merged":  # its people's name keys name the account they are at now
+            _rekey(session, rules, CONTACT, sorted(_contacts_at(session, min(a, b))))
     if pairs:
         done = _judge_contact_pairs(session, rules, sorted(pairs), now)
         merged, pending = merged + done.merged, pending + done.pending
+    restored = _withdraw_disproved(session, rules, keys, now) if withdraw else set()
+    if restored:  # judged again as new: what still holds merges again, the name does not
+        done = resolve(session, rules, restored, (), now, withdraw=False)
+        merged, pending = merged + done.merged, pending + done.pending
     _withdraw_side_by_side(session, contacts)
     return Outcome(merged, pending)
+
+
+def _accounts_sharing_mailboxes(session: Session, keys: Mapping[int, set[str]]
+                                ) -> list[tuple[int, int, str]]:
+    """(account, account, mailbox) for each mailbox name these contacts hold that a
+    contact at another account holds too: ``john.doe`` at two domains of one brand."""
+    wanted = {key for found in keys.values() for key in found if key.startswith("mailbox:")}
+    held = _holders(session, wanted)
+    ids = {i for found in held.values() for i in found}
+    account_of: dict[int, int | None] = {}
+    for chunk in chunks(sorted(ids)):
+        account_of.update(dict(session.execute(select(Contact.id, Contact.account_id).where(
+            Contact.id.in_(chunk))).all()))
+    found: dict[tuple[int, int], str] = {}
+    for key in sorted(wanted):
+        accounts = {a for i in held[key] if (a := account_of.get(i)) is not None}
+        if 1 < len(accounts) < CROWDED:
+            for a in accounts:
+                for b in accounts - {a}:
+                    found.setdefault((min(a, b), max(a, b)), key.partition(":")[2])
+    return [(a, b, mailbox) for (a, b), mailbox in sorted(found.items())]
+
+
+def _withdraw_disproved(session: Session, rules: IdentityRules,
+                        keys: Mapping[int, set[str]], now: datetime) -> set[int]:
+    """Withdraw the merges whose name evidence these keys disprove: a rare name nobody
+    else bore, now that another contact bears it (the namesake the CRM had not met
+    yet), and a name at an account, now that the account numbered a second address for
+    it (two people of that name work there). The merge, and every merge the rules made
+    in that contact since, are put back, latest first (a person's merge since keeps
+    them all). The contacts put back lose their keys, to be judged again as new; their
+    ids."""
+    restored: set[int] = set()
+    for holder, name in _outnumbered(session, keys):
+        restored |= _withdraw_since(session, holder, partial(_rests_on, name=name, rules=rules),
+                                    f"another contact bears {name}", now)
+    for holder, name in _twinned(session, keys):
+        restored |= _withdraw_since(
+            session, holder, partial(_rests_on_account_name, name=name, rules=rules),
+            f"two people bear {name} at the account", now)
+    for chunk in chunks(sorted(restored)):
+        session.execute(delete(MatchKey).where(MatchKey.subject_type == CONTACT,
+                                               MatchKey.subject_id.in_(chunk)))
+    return restored
+
+
+def _twinned(session: Session, keys: Mapping[int, set[str]]) -> list[tuple[int, str]]:
+    """(contact, name) for each contact bearing, at an account, a name these keys say
+    two people bear there (a ``twin:`` key: an address numbered for the second)."""
+    names = {key.partition(":")[2] for found in keys.values() for key in found
+             if key.startswith("twin:")}
+    held = _holders(session, [f"name:{name}" for name in names])
+    return [(holder, name.partition("|")[2]) for name in sorted(names)
+            for holder in sorted(held[f"name:{name}"])]
+
+
+def _outnumbered(session: Session, keys: Mapping[int, set[str]]) -> list[tuple[int, str]]:
+    """(contact, name) for each name of these keys that one contact holds both from free
+    mail and at a company (what a merge on a lone name leaves) while another bears it
+    too, in either order."""
+    names = {key.partition(":")[2] for found in keys.values() for key in found
+             if key.startswith(("free:", "person:"))}
+    names |= {_swapped(name) for name in names}
+    held = _holders(session, [f"{kind}:{name}" for name in names for kind in ("free",
+                                                                              "person")])
+    return [(holder, name) for name in sorted(names)
+            if len(_bearing(held, name) | _bearing(held, _swapped(name))) > 1
+            for holder in sorted(held[f"free:{name}"] & held[f"person:{name}"])]
+
+
+def _withdraw_since(session: Session, holder: int, rested: Callable[[Merge], bool],
+                    reason: str, now: datetime) -> set[int]:
+    """Put back the rules' first merge into ``holder`` (or a contact merged into it) that
+    ``rested`` on what is now disproved, and the rules' merges made there since; the
+    contacts restored (none if there is no such merge, or a person merged since)."""
+    members = [holder, *session.execute(select(Contact.id).where(
+        Contact.merged_into_id == holder)).scalars()]
+    rows = list(session.execute(select(Merge).where(
+        Merge.subject_type == CONTACT, Merge.status == "applied",
+        Merge.winner_id.in_(members)).order_by(Merge.id)).scalars())
+    first = next((i for i, row in enumerate(rows) if rested(row)), None)
+    if first is None or any(row.by != "rules" for row in rows[first:]):
+        return set()
+    for row in reversed(rows[first:]):
+        put_back(session, row, now, status="withdrawn")
+        row.evidence = {**row.evidence, "withdrawn": reason}
+    return {i for row in rows[first:] for i in (row.winner_id, row.loser_id)}
+
+
+def _rests_on(row: Merge, name: str, rules: IdentityRules) -> bool:
+    """Whether a merge was made on ``name`` being rare and unshared (under any of its
+    given name's roots: Nora is Eleanor too), and on little else."""
+    found = [Evidence(e["kind"], e["detail"]) for e in row.evidence.get("found", [])]
+    family = name_parts(name)[1]
+    on_name = any(e.kind == "lone_name" and name_parts(e.detail)[1] == family
+                  for e in found) and any(e.kind == "rare_name" for e in found)
+    rest = [e for e in found if e.kind not in NAME_ONLY | {"lone_name", "rare_name"}]
+    return on_name and score(rest) < rules.auto_merge
+
+
+def _rests_on_account_name(row: Merge, name: str, rules: IdentityRules) -> bool:
+    """Whether a merge was made on ``name`` at one account, and on little else."""
+    found = [Evidence(e["kind"], e["detail"]) for e in row.evidence.get("found", [])]
+    on_name = any(e.kind in NAME_AT_ACCOUNT and e.detail == name for e in found)
+    rest = [e for e in found if e.kind not in NAME_ONLY | NAME_AT_ACCOUNT]
+    return on_name and score(rest) < rules.auto_merge
 
 
 def _withdraw_side_by_side(session: Session, contacts: Iterable[int]) -> None:
@@ -262,26 +432,63 @@ def _mark_shared(session: Session, rules: IdentityRules, contacts: Iterable[int]
 
 def _new_pairs(session: Session, subject: str, keys: Mapping[int, set[str]]
                ) -> set[tuple[int, int]]:
-    """Store the keys; the pairs of records that a key new to one of them joins."""
-    wanted = {key for found in keys.values() for key in found}
-    wanted |= {_counterpart(key) for key in wanted if _counterpart(key)}
-    holders: dict[str, set[int]] = defaultdict(set)
-    for chunk in chunks(sorted(wanted)):
-        for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id).where(
-                MatchKey.subject_type == subject, MatchKey.key.in_(chunk))):
-            holders[key].add(subject_id)
+    """Store the keys; the pairs of records that a key new to one of them joins. Only a
+    few holders of a key are read (:func:`_crowd`): a key more records hold joins none,
+    so a common name costs the same in a CRM of a million as in one of a thousand."""
+    held = _keys_held(session, subject, list(keys))
     fresh = [(key, subject_id) for subject_id, found in keys.items() for key in found
-             if subject_id not in holders[key]]
+             if key not in held[subject_id]]
     insert_ignore(session, MatchKey, [{"key": k, "subject_type": subject, "subject_id": i}
                                       for k, i in fresh], ["key", "subject_type", "subject_id"])
+    wanted = {key for key, _ in fresh if _kind(key) not in COUNTED}
+    wanted |= {_counterpart(key) for key in wanted if _counterpart(key)}
+    holders = _some_holders(session, subject, wanted, CROWDED + 1)
     pairs: set[tuple[int, int]] = set()
     for key, subject_id in fresh:
-        same = holders[key] if key.partition(":")[0] not in ONE_SIDED else set()
+        if _kind(key) in COUNTED:
+            continue
+        same = holders[key] if _kind(key) not in ONE_SIDED else set()
         others = (same | holders.get(_counterpart(key), set())) - {subject_id}
-        if len(others) < CROWDED:
+        if len(others) < _crowd(key):
             pairs |= {(min(subject_id, o), max(subject_id, o)) for o in others}
-        holders[key].add(subject_id)
     return pairs
+
+
+def _crowd(key: str) -> int:
+    """How many other holders make a key join nobody: a name anywhere (``person:``,
+    ``free:``) says something only while one person bears it at work and from home, or
+    two at two companies one after the other (a job change), with a personal address
+    beside them at most; any other key up to :data:`~enrichment.identity.CROWDED`."""
+    return 3 if _kind(key) in ("person", "free") else CROWDED
+
+
+def _keys_held(session: Session, subject: str, ids: Sequence[int]) -> dict[int, set[str]]:
+    """The keys these records are indexed under now."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for chunk in chunks(sorted(set(ids))):
+        for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id).where(
+                MatchKey.subject_type == subject, MatchKey.subject_id.in_(chunk))):
+            found[subject_id].add(key)
+    return found
+
+
+def _some_holders(session: Session, subject: str, keys: Iterable[str], most: int
+                  ) -> dict[str, set[int]]:
+    """Up to ``most`` holders of each key (the first by id): enough to tell a key few
+    records hold from a crowded one, without reading a crowd."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for chunk in chunks(sorted(set(keys))):
+        ranked = select(MatchKey.key, MatchKey.subject_id, func.row_number().over(
+            partition_by=MatchKey.key, order_by=MatchKey.subject_id).label("rank")).where(
+            MatchKey.subject_type == subject, MatchKey.key.in_(chunk)).subquery()
+        for key, subject_id in session.execute(select(ranked.c.key, ranked.c.subject_id)
+                                               .where(ranked.c.rank <= most)):
+            found[key].add(subject_id)
+    return found
+
+
+def _kind(key: str) -> str:
+    return key.partition(":")[0]
 
 
 def _counterpart(key: str) -> str:
@@ -321,15 +528,19 @@ class _Known:
     pending: dict[frozenset[int], int]
     lone_names: set[str]
     """Names one free-mail contact and one contact at a company bear, and nobody else."""
+    namesakes: dict[str, float]
+    """How many bearers of each lone name the CRM's counts of its parts make expected."""
     movers: set[str]
     """Names exactly two contacts at companies bear (a job change, or namesakes)."""
     spans: dict[int, tuple[datetime, datetime]]
     """When each contact bearing one of ``movers`` first and last took part in mail."""
+    twins: set[str]
+    """``ACCOUNT|NAME`` of these contacts' names that two people bear at the account."""
 
     @classmethod
     def fetch(cls, session: Session, ids: Sequence[int]) -> _Known:
         known = cls({}, defaultdict(set), defaultdict(list), defaultdict(list), set(), {},
-                    set(), set(), {})
+                    set(), {}, set(), {}, set())
         for chunk in chunks(sorted(set(ids))):
             known.rows.update({row.id: row for row in session.execute(select(
                 Contact.id, Contact.full_name, Contact.is_internal, Contact.merged_into_id,
@@ -356,9 +567,13 @@ class _Known:
                 else:
                     known.settled.add(frozenset((winner, loser)))
         known.lone_names, known.movers = _lone_names(session, known.keys.values())
+        known.namesakes = _namesakes(session, known.lone_names)
         known.spans = activity_spans(session, [
             i for i, keys in known.keys.items()
             if any(k.startswith("person:") and k[7:] in known.movers for k in keys)])
+        names = {k.partition(":")[2] for keys in known.keys.values() for k in keys
+                 if k.startswith("name:")}
+        known.twins = {k.partition(":")[2] for k in _holders(session, [f"twin:{n}" for n in names])}
         return known
 
     def absorb(self, winner: int, loser: int) -> None:
@@ -384,6 +599,61 @@ def _lone_names(session: Session, keys: Iterable[set[str]]) -> tuple[set[str], s
     return ({name for name in names
              if bearers.get(f"free:{name}") == 1 and bearers.get(f"person:{name}") == 1},
             {name for name in names if bearers.get(f"person:{name}") == 2})
+
+
+def _namesakes(session: Session, names: Iterable[str]) -> dict[str, float]:
+    """For each ``family|root`` name, the bearers the CRM would hold by chance
+    (:func:`~enrichment.identity.expected_namesakes`), from capped counts of the contacts
+    bearing its parts and the number of contacts ever made (the highest id: one index
+    lookup; merged contacts make it an overcount, which errs towards rare only by the
+    share of contacts merged). Left out: names with a part :data:`COUNT_UP_TO` contacts
+    bear, and names someone else bears written the other way round."""
+    names = sorted(set(names))
+    if not names:
+        return {}
+    held = _holders(session, [f"{kind}:{name}" for name in [*names, *map(_swapped, names)]
+                              for kind in ("free", "person")])
+    names = [n for n in names if _bearing(held, _swapped(n)) <= _bearing(held, n)]
+    parts = sorted({f"given:{root}" for root, _ in map(name_parts, names)} |
+                   {f"family:{family}" for _, family in map(name_parts, names)})
+    counts: dict[str, int] = {}
+    for chunk in chunks(parts, 50):
+        found = session.execute(select(*(_count_holders(key) for key in chunk))).one()
+        counts.update(zip(chunk, found, strict=True))
+    population = session.execute(select(func.max(Contact.id))).scalar() or 0
+    return {name: expected_namesakes(given, family, population)
+            for name in names for root, last in [name_parts(name)]
+            for given, family in [(counts[f"given:{root}"], counts[f"family:{last}"])]
+            if max(given, family) < COUNT_UP_TO}
+
+
+def _swapped(name: str) -> str:
+    """A ``family|root`` name key read the other way round: Takuya Sakamoto's key as
+    "Sakamoto Takuya" (family name first) makes it."""
+    first, _, second = name.partition("|")
+    return f"{second}|{first}"
+
+
+def _holders(session: Session, keys: Iterable[str]) -> dict[str, set[int]]:
+    """The contacts holding each of these keys."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for chunk in chunks(sorted(set(keys))):
+        for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id).where(
+                MatchKey.subject_type == CONTACT, MatchKey.key.in_(chunk))):
+            found[key].add(subject_id)
+    return found
+
+
+def _bearing(held: Mapping[str, set[int]], name: str) -> set[int]:
+    """The contacts bearing a name, from free mail or at a company."""
+    return held.get(f"free:{name}", set()) | held.get(f"person:{name}", set())
+
+
+def _count_holders(key: str) -> Any:
+    """The contacts holding ``key``, counted up to :data:`COUNT_UP_TO`."""
+    capped = select(MatchKey.subject_id).where(
+        MatchKey.subject_type == CONTACT, MatchKey.key == key).limit(COUNT_UP_TO).subquery()
+    return select(func.count()).select_from(capped).scalar_subquery()
 
 
 def activity_spans(session: Session, ids: Sequence[int]
@@ -465,7 +735,8 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
     evidence = contact_evidence(rules, (known.keys[a], known.keys[b]),
                                 (known.emails[a], known.emails[b]),
                                 (row_a.full_name, row_b.full_name),
-                                lone_names=known.lone_names)
+                                lone_names=known.lone_names, namesakes=known.namesakes,
+                                twins=known.twins)
     if _moved_on(known, rules, (a, row_a), (b, row_b)):
         evidence.append(Evidence("succession", f"{row_a.full_name}: one company after "
                                                "the other"))
@@ -475,7 +746,8 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
     certain = "same_address" in kinds
     veto = not certain and (
         names_agree(row_a.full_name, row_b.full_name, rules.nicknames) is False
-        or _addresses_name_two_people(known.emails[a], known.emails[b], rules))
+        or _addresses_name_two_people(known.emails[a], known.emails[b], rules)
+        or any(numbered_apart(x, y) for x in known.emails[a] for y in known.emails[b]))
     if veto and kinds <= NAMES_AND_PHONES:
         return None  # two people's names outweigh a name or a number they share
     return evidence, veto
@@ -501,9 +773,14 @@ def _share_a_word(name_a: str, name_b: str) -> bool:
 def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
                      emails: tuple[Sequence[str], Sequence[str]],
                      names: tuple[str | None, str | None], *,
-                     lone_names: Set[str] = frozenset()) -> list[Evidence]:
+                     lone_names: Set[str] = frozenset(),
+                     namesakes: Mapping[str, float] | None = None,
+                     twins: Set[str] = frozenset()) -> list[Evidence]:
     """Every reason to think two contacts (their keys, addresses, names) are one;
-    ``lone_names`` are the names only a free-mail contact and one other bear."""
+    ``lone_names`` are the names only a free-mail contact and one other bear,
+    ``namesakes`` how many bearers of each the CRM's name counts make expected,
+    ``twins`` the names (``ACCOUNT|NAME``) two people bear at an account: there the
+    name is no more than the same name anywhere."""
     keys_a, keys_b = keys
     evidence = [Evidence("same_address", v) for v in _both(keys_a, keys_b, "email")]
     evidence += [Evidence("listed_address", v)
@@ -513,7 +790,7 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
         evidence += [Evidence(evidence_kind, v) for v in _both(keys_a, keys_b, kind)]
     threads = {v.partition("|")[2] for v in _both(keys_a, keys_b, "thread")}
     evidence += [Evidence("same_thread", v) for v in sorted(threads)[:1]]
-    shared_names = _both(keys_a, keys_b, "name")
+    shared_names = _both(keys_a, keys_b, "name") - twins
     name_a, name_b = names
     if shared_names:
         exact = bool(name_a and name_b and fold(name_a) == fold(name_b))
@@ -524,6 +801,7 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
     lone = _both(keys_a, keys_b, "free", "person") & lone_names
     if lone and names_agree(name_a, name_b, rules.nicknames) and not _own_numbers(keys_a, keys_b):
         evidence.append(Evidence("lone_name", sorted(lone)[0]))
+        evidence += _rare(sorted(lone), namesakes or {})
     else:
         lone = set()
     if (shared_names or threads or lone or any(e.kind == "same_name" for e in evidence)) and any(
@@ -532,6 +810,16 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
         evidence.append(Evidence("address_fits_name",
                                  ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
     return evidence
+
+
+def _rare(names: Sequence[str], namesakes: Mapping[str, float]) -> list[Evidence]:
+    """``rare_name`` when the CRM's counts make a bearer of these lone names (one per
+    root of the given name: Nora, Eleanor) by chance unlikely, at most
+    :data:`~enrichment.identity.RARE_NAME` expected for each."""
+    expected = max(namesakes.get(name, float("inf")) for name in names)
+    if expected > RARE_NAME:
+        return []
+    return [Evidence("rare_name", f"{names[0]}: {expected:.4f} bearers expected by chance")]
 
 
 def _moved_on(known: _Known, rules: IdentityRules, a: tuple[int, Any],
@@ -560,13 +848,17 @@ def _own_numbers(keys_a: set[str], keys_b: set[str]) -> bool:
 
 
 def _judge_accounts(session: Session, rules: IdentityRules, a: int, b: int,
-                    now: datetime) -> str | None:
+                    now: datetime, *, more: Sequence[Evidence] = ()) -> str | None:
+    """Judge two accounts; ``more`` is a ``same_mailbox`` their people showed, which
+    counts only under a brand the two share (the mailbox key carries its brand)."""
     live = set(session.execute(select(Account.id).where(
         Account.id.in_([a, b]), Account.merged_into_id.is_(None))).scalars())
     if live != {a, b} or _decided(session, Pair(ACCOUNT, a, b)):
         return None
     keys_a, keys_b = _keys_of(session, ACCOUNT, a), _keys_of(session, ACCOUNT, b)
-    evidence = account_evidence(keys_a, keys_b)
+    brands = _both(keys_a, keys_b, "brand")
+    evidence = account_evidence(keys_a, keys_b) + [
+        e for e in more if e.detail.partition("|")[0] in brands]
     companies_a = {k for k in keys_a if k.startswith("company:")}
     companies_b = {k for k in keys_b if k.startswith("company:")}
     veto = bool(companies_a and companies_b and not companies_a & companies_b)
@@ -808,6 +1100,15 @@ def unmerge(session: Session, rules: IdentityRules, merge_id: int, now: datetime
     if row is None or row.status != "applied":
         raise LookupError(f"no applied merge #{merge_id}"
                           + (f" (it is {row.status})" if row is not None else ""))
+    put_back(session, row, now, status="undone")
+    _rekey(session, rules, row.subject_type, [row.winner_id, row.loser_id])
+    return row
+
+
+def put_back(session: Session, row: Merge, now: datetime, *, status: str) -> None:
+    """Undo an applied merge from its snapshot and give it ``status``: ``undone`` by a
+    person (never merged by the rules again), ``withdrawn`` by the rules (whose grounds
+    are gone; other evidence may merge the pair again). Keys are the caller's."""
     snap, winner, loser = row.snapshot, row.winner_id, row.loser_id
     pair = Pair(row.subject_type, winner, loser)
     if row.subject_type == CONTACT:
@@ -835,9 +1136,7 @@ def unmerge(session: Session, rules: IdentityRules, merge_id: int, now: datetime
                         .values(merged_into_id=loser))
         session.execute(update(Account).where(Account.id == loser).values(merged_into_id=None))
         refresh_accounts(session, {winner, loser}, {})
-    row.status, row.undone_at = "undone", now
-    _rekey(session, rules, row.subject_type, [winner, loser])
-    return row
+    row.status, row.undone_at = status, now
 
 
 def _back(session: Session, pair: Pair, *, model: Any, ident: Any, values: Sequence[Any],

@@ -220,7 +220,8 @@ def _interaction_rows(session: Session,
                "automated": row.automated,
                "participants": participants.get(row.id, []),
                "sources": sources.get(row.id, []), "snippet": row.snippet,
-               "ends_at": row.ends_at, "location": row.location, "status": row.status}
+               "ends_at": row.ends_at, "location": row.location, "status": row.status,
+               "time_zone": row.time_zone}
 
 
 def why(session: Session, address: str) -> dict[str, Any] | None:

@@ -172,6 +172,7 @@ def _content(plan: InteractionPlan) -> dict[str, Any]:
         "automated": plan.automated is not None, "automated_reason": plan.automated,
         "visibility": plan.visibility, "subject": plan.subject, "snippet": plan.snippet,
         "body": plan.body, "location": plan.location, "status": plan.status,
+        "time_zone": plan.time_zone,
     }
 
 

@@ -67,6 +67,8 @@ class Event:
     sensitivity: str = "normal"
     body: str = ""
     location: str = ""
+    time_zone: str = "UTC"
+    """The organizer's zone, a Windows name as Outlook writes it ("Pacific Standard Time")."""
     recurrence: dict[str, Any] | None = None  # {"type", "interval", "count"|"until"}
     # original start -> overrides of that occurrence (None: deleted occurrence)
     exceptions: dict[datetime, dict[str, Any] | None] = field(default_factory=dict)
@@ -104,7 +106,7 @@ class Calendar:
             organizer: str | None = None, attendees: list[Attendee] | None = None,
             recurrence: dict[str, Any] | None = None, is_all_day: bool = False,
             sensitivity: str = "normal", body: str = "", location: str = "",
-            organizer_name: str = "") -> str:
+            organizer_name: str = "", time_zone: str = "UTC") -> str:
         """A meeting (organizer defaults to the owner) or a series when
         ``recurrence`` is given; returns its id (the series master id)."""
         event = Event(opaque_id("AAMkAGEv", self._numbers),
@@ -113,7 +115,8 @@ class Calendar:
                       subject, _utc(start), _utc(end),
                       ((organizer or self.upn).lower(), organizer_name),
                       list(attendees or []), is_all_day=is_all_day, sensitivity=sensitivity,
-                      body=body, location=location, recurrence=_utc_rule(recurrence),
+                      body=body, location=location, time_zone=time_zone,
+                      recurrence=_utc_rule(recurrence),
                       version=next(self._versions), modified=self._clock())
         self.events[event.id] = event
         return event.id
@@ -203,7 +206,7 @@ class Calendar:
             "createdDateTime": "2024-01-01T00:00:00Z",
             "lastModifiedDateTime": graph_time(datetime.fromtimestamp(event.modified, UTC)),
             "categories": [],
-            "originalStartTimeZone": "UTC", "originalEndTimeZone": "UTC",
+            "originalStartTimeZone": event.time_zone, "originalEndTimeZone": event.time_zone,
             "iCalUId": ical_uid,
             "reminderMinutesBeforeStart": 15, "isReminderOn": True,
             "hasAttachments": False,
