@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from enrichment.people import split_name
+from enrichment.people import split_name, umlauts_written_out
 
 _ON_BEHALF = re.compile(r"\s+(?:on behalf of|im auftrag von|de la part de|via)\s+",
                         re.IGNORECASE)
@@ -300,16 +300,27 @@ def acting_for(display_name: str | None) -> tuple[str, str] | None:
 def address_fits_name(email: str, full_name: str | None,
                       nicknames: Mapping[str, frozenset[str]] | None = None) -> bool:
     """Whether the local part is made of the name (``john.doe``, ``jdoe``, ``j.doe``,
-    ``doe.john``, ``johnd``, ``john.m.doe``, ``john``; ``bob.smith`` for Robert Smith):
-    a personal address, not a mailbox's."""
+    ``doe.john``, ``johnd``, ``john.m.doe``, ``john``; ``bob.smith`` for Robert Smith;
+    ``joerg.mueller`` for Jörg Müller, as German addresses write umlauts): a personal
+    address, not a mailbox's."""
     if not full_name:
         return False
     given, family = split_name(full_name)
     if not given or not family:
         return False
-    first, last = fold(given.split()[0]), fold(family.split()[-1])
     local = fold(email.rpartition("@")[0].partition("+")[0])
-    if not first or not last or not local:
+    if not local:
+        return False
+    first, last = given.split()[0], family.split()[-1]
+    return any(_made_of(local, fold(a), fold(b), nicknames)
+               for a, b in {(first, last), (umlauts_written_out(first),
+                                            umlauts_written_out(last))})
+
+
+def _made_of(local: str, first: str, last: str,
+             nicknames: Mapping[str, frozenset[str]] | None) -> bool:
+    """:func:`address_fits_name` for one spelling of the name, folded."""
+    if not first or not last:
         return False
     if local in {first[0] + last, last + first[0], first + last[0], last, first}:
         return True

@@ -9,6 +9,7 @@ canonical "Given Family" string, so contacts created from different messages agr
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from nameparser import HumanName
@@ -156,6 +157,53 @@ def _reorder_last_first(name: str) -> str:
     return f"{tail} {head}"
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def umlauts_written_out(name: str) -> str:
+    """Müller as German addresses spell it: ``mueller`` (the name case-folded)."""
+    return name.casefold().translate(_UMLAUTS)
+
+
+def _spellings(text: str) -> set[str]:
+    """How an address may spell a name: lower-case ASCII letters and digits, accents
+    dropped ("García-López": garcialopez) or, for umlauts, written out (Müller:
+    mueller)."""
+    return {"".join(c for c in unicodedata.normalize("NFKD", variant)
+                    if c.isascii() and c.isalnum())
+            for variant in (text.casefold(), umlauts_written_out(text))}
+
+
+def _capitals(word: str) -> bool:
+    """An all-capitals word of letters ("FORD", "GARCÍA-LÓPEZ", "O'BRIEN")."""
+    letters = word.replace("-", "").replace("'", "").replace("\u2019", "")
+    return len(letters) >= 2 and letters.isalpha() and letters.isupper()
+
+
+def _surname_first(name: str, email: str) -> str:
+    """ "FORD Matthew" <ford.matthew@...> -> "Matthew Ford": many address books in
+    France, Japan and large companies write the family name first and in capitals.
+    Read that way only when the address holds the capitalised words (``mford@``,
+    ``ford.matthew@``), which a brand before a product ("SAP Concur") or an acronym
+    before a name ("JP Morgan") rarely shows, and when one or two words written as
+    names are follow, none of them a team's ("IBM Support")."""
+    words = name.split(" ")
+    head = 0
+    while head < len(words) and head < 3 and _capitals(words[head]):
+        head += 1
+    rest = words[head:]
+    if not head or not 1 <= len(rest) <= 2:
+        return name
+    if not all(w[:1].isupper() and not w.isupper() and w.replace("-", "").isalpha()
+               and w.lower() not in _ROLE_WORDS for w in rest):
+        return name
+    local = _spellings(email.partition("@")[0])
+    if sum(map(len, words[:head])) < 3 or \
+            not any(h in x for h in _spellings("".join(words[:head])) for x in local):
+        return name
+    return " ".join([*rest, *(word.title() for word in words[:head])])
+
+
 @lru_cache(maxsize=65536)
 def clean_display_name(name: str, email: str) -> str | None:
     """Turn a raw ``From`` display name into "Given Family", or None if it names no one.
@@ -178,6 +226,8 @@ def clean_display_name(name: str, email: str) -> str | None:
     text = _reorder_last_first(text)
     if text.isupper():
         text = _title_case(text)
+    elif " " in text:
+        text = _surname_first(text, email or "")
     text = _SPACES.sub(" ", text).strip()
     return text or None
 

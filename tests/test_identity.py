@@ -106,6 +106,15 @@ def test_address_fits_name(address: str, fits: bool) -> None:
 
 
 @pytest.mark.parametrize(("address", "fits"), [
+    ("joerg.mueller@acme.example", True), ("jorg.muller@acme.example", True),
+    ("muellerj@acme.example", True), ("j.mueler@acme.example", False),
+    ("juergen.mueller@acme.example", False),
+])
+def test_an_address_may_write_umlauts_out(address: str, fits: bool) -> None:
+    assert address_fits_name(address, "Jörg Müller") is fits
+
+
+@pytest.mark.parametrize(("address", "fits"), [
     ("bob.smith@acme.example", True), ("smith.bob@acme.example", True),
     ("robert@acme.example", True), ("robertjsmith@acme.example", True),
     ("william.smith@acme.example", False), ("bobby.smyth@acme.example", False),

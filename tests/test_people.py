@@ -57,6 +57,19 @@ def test_split_name(full: str, expected: tuple[str | None, str | None]) -> None:
         ("BOB@EXAMPLE.COM", "bob@example.com", None),
         ("", "bob@example.com", None),
         ('""', "bob@example.com", None),
+        # the family name first in capitals, when the address spells it
+        ("FORD Matthew", "ford.matthew@example.com", "Matthew Ford"),
+        ("YOSHIDA Yoichi", "yoshiday@example.jp", "Yoichi Yoshida"),
+        ("MÜLLER Jörg", "joerg.mueller@example.de", "Jörg Müller"),
+        ("O'BRIEN Sean", "sobrien@example.ie", "Sean O'Brien"),
+        ("GARCÍA-LÓPEZ María José", "mj.garcia-lopez@example.es", "María José García-López"),
+        ("DE LA CRUZ Maria", "maria.delacruz@example.es", "Maria De La Cruz"),
+        # ... and not otherwise: the address does not tell, an acronym, a brand, a team
+        ("FORD Matthew", "matthew@example.com", "FORD Matthew"),
+        ("JP Morgan", "jpmorgan@example.com", "JP Morgan"),
+        ("SAP Concur", "noreply@concur.example", "SAP Concur"),
+        ("IBM Support", "ibm.support@example.com", "IBM Support"),
+        ("Jean-Pierre DUPONT", "jp.dupont@example.fr", "Jean-Pierre DUPONT"),
     ],
 )
 def test_clean_display_name(name: str, email: str, expected: str | None) -> None:
