@@ -48,6 +48,8 @@ KEY_CHARS, EMAIL_CHARS, NAME_CHARS, REASON_CHARS = 1000, 320, 300, 200
 """The store's column sizes (PostgreSQL enforces them): a longer header value from a
 hostile or broken mailer is shortened here, so it cannot fail its whole batch."""
 CONTACT_OUTCOMES = frozenset({"contact", "internal"})
+ADDRESSED = frozenset({"to", "cc", "bcc"})
+"""Roles whose display name another person's mail client wrote."""
 
 
 @dataclass(frozen=True)
@@ -392,18 +394,23 @@ def _facts(sender: str | None, participants: tuple[Participant, ...],
 def name_facts(participants: tuple[Participant, ...],
                decisions: tuple[Decision, ...]) -> list[Fact]:
     """Each person's name as the header (or guest list) gives it, else a guess from
-    the address; weak evidence that a signature's name outranks."""
+    the address; weak evidence that a signature's name outranks. A name in To or Cc
+    is how someone else's address book spells it, typos and all ("Diana Mrecer"), so
+    the one a person's own mail client sends in From outranks it. The name an address
+    spells (``jessica.rice@``) is kept beside a display name that differs from it ("J.
+    Rice", "Tmmy Duncan"), for :mod:`syncd.store.derive` to weigh."""
     people = {d.email for d in decisions if d.outcome in CONTACT_OUTCOMES}
     facts: list[Fact] = []
     for p in unique_addresses(participants):
         if p.email not in people:
             continue
-        if p.name:
+        if p.name and p.role in ADDRESSED:
+            facts.append(Fact(p.email, "contact", "full_name", p.name, "addressed_as", 0.4))
+        elif p.name:
             facts.append(Fact(p.email, "contact", "full_name", p.name, "display_name", 0.5))
-        else:
-            guess = name_from_local_part(p.email)
-            if guess:
-                facts.append(Fact(p.email, "contact", "full_name", guess, "address", 0.2))
+        guess = name_from_local_part(p.email)
+        if guess and (not p.name or p.name.casefold() != guess.casefold()):
+            facts.append(Fact(p.email, "contact", "full_name", guess, "address", 0.2))
     return facts
 
 

@@ -390,3 +390,21 @@ def test_a_field_set_by_hand_is_never_overwritten(make_app: Any, tmp_path: Path)
     now = megan(app)
     assert (now["job_title"], now["seniority"], now["department"]) == (
         "Chief Sales Officer", "c-level", "sales")
+
+
+def test_the_name_a_person_sends_outranks_how_others_address_them(make_app: Any,
+                                                                   tmp_path: Path) -> None:
+    root, diana = tmp_path / "mail", "diana.mercer@neckartal-logistik.de"
+    put_maildir(root, mail(diana, [ALICE], names={diana: "Diana Mercer"},
+                           date=datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+    put_maildir(root, mail(ALICE, [diana], names={diana: "Diana Mrecer"},
+                           date=datetime(2026, 3, 9, 9, 0, tzinfo=UTC)), folder="Sent")
+    app = make_app([{"name": "m", "kind": "maildir", "path": str(root), "owner": ALICE}])
+    sync(app, "m")
+    with session_scope(app.sessions) as session:
+        (contact,) = [c for c in read.contacts(session) if c["emails"] == [diana]]
+        seen = set(session.execute(select(Observation.value, Observation.method).where(
+            Observation.subject_id == contact["id"], Observation.field == "full_name")).all())
+    assert contact["full_name"] == "Diana Mercer"  # the newer, misspelt one is kept as seen
+    assert seen == {("Diana Mercer", "display_name"), ("Diana Mrecer", "addressed_as"),
+                    ("Diana Mercer", "address")}  # what the address spells, beside a typo

@@ -9,19 +9,22 @@ explained and undone, and makes the result independent of the order mail arrives
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from enrichment.people import split_name
+from enrichment.identity import address_fits_name, fold
+from enrichment.people import name_from_local_part, split_name, umlauts_written_out
 from enrichment.titles import department, seniority
-from syncd.db.models import Account, Contact, Observation
+from syncd.db.models import Account, Contact, ContactEmail, Observation
 from syncd.store.upsert import chunks
 
 MANUAL = "manual"
+OWN_NAMES = frozenset({MANUAL, "signature", "display_name"})
+"""Name sources the person wrote: a signature, the From header their client sends."""
 CONTACT_FIELDS = ("full_name", "job_title", "department")
 ACCOUNT_FIELDS = ("name",)
 
@@ -33,22 +36,56 @@ class Candidate(NamedTuple):
     last_seen_at: datetime
 
 
-def best_values(candidates: Iterable[tuple[str, Candidate]]) -> dict[str, str]:
-    """The winning value per field."""
-    best: dict[str, Candidate] = {}
+def best_values(candidates: Iterable[tuple[str, Candidate]],
+                emails: Sequence[str] = ()) -> dict[str, str]:
+    """The winning value per field; ``emails`` are the addresses of the contact whose
+    name is chosen."""
+    best: dict[str, tuple[Any, ...]] = {}
+    chosen: dict[str, str] = {}
     for field, candidate in candidates:
-        current = best.get(field)
-        if current is None or _rank(field, candidate) > _rank(field, current):
-            best[field] = candidate
-    return {field: c.value for field, c in best.items()}
+        rank = _rank(field, candidate, emails)
+        if field not in best or rank > best[field]:
+            best[field], chosen[field] = rank, candidate.value
+    return chosen
 
 
-def _rank(field: str, candidate: Candidate) -> tuple[bool, bool, float, datetime, str]:
-    """A name with a family name beats a bare first name whatever its source: "Melanie"
-    closing a signature says less than "Melanie Moore" in a header."""
-    complete = field != "full_name" or all(split_name(candidate.value))
-    return (candidate.method == MANUAL, complete, candidate.confidence,
-            candidate.last_seen_at, candidate.value)
+def _rank(field: str, candidate: Candidate, emails: Sequence[str]) -> tuple[Any, ...]:
+    """A value set by hand first; for a name, then how complete it is ("Melanie"
+    closing a signature says less than "M. Moore", which says less than "Melanie
+    Moore"), whether the addresses disagree with it (an assistant signing with the
+    executive's block: "Amanda Owens" from gabriella.flynn@), and whether the person
+    gave it (a signature, their own From header) rather than a correspondent's address
+    book or a guess from the address. Among the person's own, the surer source, then
+    the one the address spells; among the others, the one the address spells ("Tammy
+    Duncan" at tammy.duncan@ over a correspondent's "Tmmy Duncan"). Then the latest."""
+    manual = candidate.method == MANUAL
+    if field != "full_name":
+        return (manual, candidate.confidence, candidate.last_seen_at, candidate.value)
+    own = candidate.method in OWN_NAMES
+    spelled = any(address_fits_name(e, candidate.value) for e in emails)
+    order = (candidate.confidence, spelled) if own else (spelled, candidate.confidence)
+    return (manual, _completeness(candidate.value), not _contradicted(candidate.value, emails),
+            own, *order, candidate.last_seen_at, candidate.value)
+
+
+def _completeness(name: str) -> int:
+    """2 for a given and a family name, 1 when the given name is an initial, else 0."""
+    given, family = split_name(name)
+    if not given or not family:
+        return 0
+    return 1 if len(fold(given.split()[0])) == 1 else 2
+
+
+def _contradicted(name: str, emails: Sequence[str]) -> bool:
+    """Whether the contact's addresses spell names (``joseph.davis@``) none of which
+    shares a word with ``name`` (umlauts written out or not: ``bjoern.juettner@``)."""
+    spelled = [n for e in emails if (n := name_from_local_part(e))]
+    words = _words(name)
+    return bool(spelled) and not any(words & _words(n) for n in spelled)
+
+
+def _words(name: str) -> set[str]:
+    return {fold(w) for w in name.split()} | {fold(umlauts_written_out(w)) for w in name.split()}
 
 
 Seen = Mapping[int, set[tuple[str, str]]]
@@ -68,7 +105,13 @@ def refresh_contacts(session: Session, ids: set[int], seen: Seen) -> None:
             select(Contact.id, Contact.full_name, Contact.job_title, Contact.seniority,
                    Contact.department).where(Contact.id.in_(chunk)))}
         stale = [i for i in chunk if i in current and _news(current[i], seen.get(i))]
-        for contact_id, fields in _derive(session, "contact", stale, CONTACT_FIELDS).items():
+        emails: dict[int, list[str]] = defaultdict(list)
+        for email, contact_id in session.execute(select(
+                ContactEmail.email, ContactEmail.contact_id).where(
+                ContactEmail.contact_id.in_(stale))):
+            emails[contact_id].append(email)
+        for contact_id, fields in _derive(session, "contact", stale, CONTACT_FIELDS,
+                                          emails).items():
             values = _contact_values(fields)
             if any(getattr(current[contact_id], k) != values[k] for k in _COMPARED):
                 changed.append({"id": contact_id, **values})
@@ -113,8 +156,8 @@ def refresh_accounts(session: Session, ids: set[int], seen: Seen) -> None:
         session.execute(update(Account), changed)
 
 
-def _derive(session: Session, subject: str, ids: Iterable[int],
-            fields: tuple[str, ...]) -> dict[int, dict[str, str]]:
+def _derive(session: Session, subject: str, ids: Iterable[int], fields: tuple[str, ...],
+            emails: Mapping[int, Sequence[str]] | None = None) -> dict[int, dict[str, str]]:
     query = select(Observation.subject_id, Observation.field, Observation.value,
                    Observation.method, Observation.confidence, Observation.last_seen_at).where(
         Observation.subject_type == subject, Observation.subject_id.in_(list(ids)),
@@ -122,4 +165,5 @@ def _derive(session: Session, subject: str, ids: Iterable[int],
     grouped: dict[int, list[tuple[str, Candidate]]] = defaultdict(list)
     for subject_id, field, value, method, confidence, seen in session.execute(query):
         grouped[subject_id].append((field, Candidate(value, method, confidence, seen)))
-    return {subject_id: best_values(items) for subject_id, items in grouped.items()}
+    return {subject_id: best_values(items, (emails or {}).get(subject_id, ()))
+            for subject_id, items in grouped.items()}

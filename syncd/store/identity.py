@@ -135,11 +135,24 @@ def contact_keys(session: Session, ids: Iterable[int],
                     named_mailbox(email, rows[contact_id].full_name, rules.nicknames):
                 local, _, domain = email.casefold().rpartition("@")
                 keys[contact_id].add(f"mailbox:{brand_label(domain)}|{local}")
-        for contact_id, field, value in session.execute(select(
-                Observation.subject_id, Observation.field, Observation.value).where(
+        guesses: dict[int, set[str]] = defaultdict(set)
+        named: set[int] = set()
+        for contact_id, field, value, method in session.execute(select(
+                Observation.subject_id, Observation.field, Observation.value,
+                Observation.method).where(
                 Observation.subject_type == CONTACT, Observation.subject_id.in_(list(accounts)),
                 Observation.field.in_(list(KEY_FIELDS))).distinct()):
+            if field == "full_name" and method == "address":
+                guesses[contact_id].add(value)
+                continue
+            if field == "full_name":
+                named.add(contact_id)
             keys[contact_id] |= _contact_value_keys(field, value, accounts[contact_id], rules)
+        for contact_id, values in guesses.items():
+            if contact_id not in named:  # a name read off the address, when nothing else names them
+                for value in values:
+                    keys[contact_id] |= _contact_value_keys("full_name", value,
+                                                            accounts[contact_id], rules)
     return keys
 
 
@@ -736,7 +749,7 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
                                 (known.emails[a], known.emails[b]),
                                 (row_a.full_name, row_b.full_name),
                                 lone_names=known.lone_names, namesakes=known.namesakes,
-                                twins=known.twins)
+                                twins=known.twins, known_as=(known.names[a], known.names[b]))
     if _moved_on(known, rules, (a, row_a), (b, row_b)):
         evidence.append(Evidence("succession", f"{row_a.full_name}: one company after "
                                                "the other"))
@@ -775,12 +788,16 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
                      names: tuple[str | None, str | None], *,
                      lone_names: Set[str] = frozenset(),
                      namesakes: Mapping[str, float] | None = None,
-                     twins: Set[str] = frozenset()) -> list[Evidence]:
+                     twins: Set[str] = frozenset(),
+                     known_as: tuple[Sequence[str], Sequence[str]] = ((), ())
+                     ) -> list[Evidence]:
     """Every reason to think two contacts (their keys, addresses, names) are one;
     ``lone_names`` are the names only a free-mail contact and one other bear,
     ``namesakes`` how many bearers of each the CRM's name counts make expected,
     ``twins`` the names (``ACCOUNT|NAME``) two people bear at an account: there the
-    name is no more than the same name anywhere."""
+    name is no more than the same name anywhere; ``known_as`` every name each was
+    written with (tony.martinez@, "Tony Martinez", addressed as "Anthony Martinez" by
+    colleagues, bears the very name of anthony.martinez@ at the company)."""
     keys_a, keys_b = keys
     evidence = [Evidence("same_address", v) for v in _both(keys_a, keys_b, "email")]
     evidence += [Evidence("listed_address", v)
@@ -793,7 +810,7 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
     shared_names = _both(keys_a, keys_b, "name") - twins
     name_a, name_b = names
     if shared_names:
-        exact = bool(name_a and name_b and fold(name_a) == fold(name_b))
+        exact = bool(name_a and name_b) and _named_alike((name_a, name_b), known_as)
         evidence.append(Evidence("name_at_account" if exact else "nickname_at_account",
                                  sorted(shared_names)[0].partition("|")[2]))
     elif name_a and name_b and fold(name_a) == fold(name_b):
@@ -810,6 +827,14 @@ def contact_evidence(rules: IdentityRules, keys: tuple[set[str], set[str]],
         evidence.append(Evidence("address_fits_name",
                                  ", ".join(sorted([*emails[0], *emails[1]]))[:200]))
     return evidence
+
+
+def _named_alike(names: tuple[str | None, str | None],
+                 known_as: tuple[Sequence[str], Sequence[str]]) -> bool:
+    """Whether one contact's name is the other's, or one the other was written with."""
+    name_a, name_b = (fold(n or "") for n in names)
+    return name_a == name_b or name_a in {fold(n) for n in known_as[1]} or \
+        name_b in {fold(n) for n in known_as[0]}
 
 
 def _rare(names: Sequence[str], namesakes: Mapping[str, float]) -> list[Evidence]:
