@@ -261,5 +261,11 @@ class Connector(abc.ABC):
                 elif isinstance(item, BadItem):
                     yield Held(item.external_id, None, None)
 
+    def holds_connection(self) -> bool:
+        """Whether a signed-in connection is open, worth keeping for the source's next
+        run (:mod:`syncd.kept`) instead of closing: a pull then uses it instead of
+        signing in again, and opens another at once if the server dropped it."""
+        return False
+
     def close(self) -> None:  # noqa: B027  (an optional hook: file sources hold nothing)
         """Release connections; called once the runner is done with the source."""

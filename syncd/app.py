@@ -18,6 +18,7 @@ from enrichment.identity import IdentityRules
 from syncd.config import ConfigBase, SourceCommon
 from syncd.db.schema import upgrade
 from syncd.db.session import make_engine
+from syncd.kept import Kept
 from syncd.lists import load_identity_rules, load_lists
 from syncd.pipeline import Context
 from syncd.secrets import Cipher, load_cipher
@@ -49,6 +50,11 @@ class App:
         """The key for stored sign-ins, read when first needed (ConfigError if none)."""
         return load_cipher(self.config.secrets.key_file)
 
+    @cached_property
+    def kept(self) -> Kept:
+        """Connections kept open between the runs of a source (:mod:`syncd.kept`)."""
+        return Kept()
+
     def upgrade(self) -> tuple[str | None, str | None]:
         return upgrade(self.engine)
 
@@ -66,5 +72,7 @@ class App:
         )
 
     def close(self) -> None:
+        if "kept" in self.__dict__:
+            self.kept.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

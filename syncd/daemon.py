@@ -196,7 +196,8 @@ class Daemon:
             return
         fresh = App(config)
         fresh.__dict__["engine"] = self.app.engine  # same database: share the pool
-        self.app = fresh
+        self.app.kept.close()  # connections made for the old settings (and runs under
+        self.app = fresh  # way close theirs when they end); the next runs sign in again
         self.fresh = {source.name for source in config.sources}
         self._schedule()
         log.info("configuration reloaded: %d source(s)", len(config.sources))

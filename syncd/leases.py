@@ -82,19 +82,25 @@ def owner_id() -> str:
 def take_lease(sessions: sessionmaker[Session], held: Held, lease: timedelta) -> bool:
     """Hold it for ``lease``: free, expired, or left by a dead process of this host
     (and PID namespace)."""
+    with session_scope(sessions) as session:
+        return take_lease_in(session, held, lease)
+
+
+def take_lease_in(session: Session, held: Held, lease: timedelta) -> bool:
+    """:func:`take_lease` in the caller's transaction, so that what the holder writes
+    first (a run's record) commits with it: one transaction where there were two."""
     now = datetime.now(UTC)
     model = held.model
-    with session_scope(sessions) as session:
-        if held.new is not None:
-            insert_ignore(session, model, [held.new], [c.name for c in model.__table__.primary_key])
-        holder = session.execute(select(model.lease_owner).where(held.row)).scalar()
-        dead = [holder] if holder and _died_here(holder) else []
-        taken = session.execute(
-            update(model).where(held.row, or_(
-                model.lease_owner.is_(None), model.lease_expires_at < now,
-                model.lease_owner.in_([owner_id(), *dead])))
-            .values(lease_owner=owner_id(), lease_expires_at=now + lease))
-        return bool(getattr(taken, "rowcount", 0))
+    if held.new is not None:
+        insert_ignore(session, model, [held.new], [c.name for c in model.__table__.primary_key])
+    holder = session.execute(select(model.lease_owner).where(held.row)).scalar()
+    dead = [holder] if holder and _died_here(holder) else []
+    taken = session.execute(
+        update(model).where(held.row, or_(
+            model.lease_owner.is_(None), model.lease_expires_at < now,
+            model.lease_owner.in_([owner_id(), *dead])))
+        .values(lease_owner=owner_id(), lease_expires_at=now + lease))
+    return bool(getattr(taken, "rowcount", 0))
 
 
 def lease_holder(sessions: sessionmaker[Session], held: Held) -> str | None:

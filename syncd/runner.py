@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from connectors.base import BadItem, Batch, Connector, Deletion, RawEvent, RawMessage
 from connectors.registry import connector_class
@@ -28,6 +29,7 @@ from syncd.db.models import Source, SyncRun
 from syncd.db.session import session_scope
 from syncd.errors import AuthRequired, CursorExpired, SourceError
 from syncd.forgetting import without_forgotten
+from syncd.kept import MAX_IDLE
 from syncd.leases import (
     LeaseLost,
     extend_lease,
@@ -35,7 +37,7 @@ from syncd.leases import (
     lease_holder,
     release_lease,
     source_lease,
-    take_lease,
+    take_lease_in,
 )
 from syncd.meetings import plan_event
 from syncd.pipeline import Context, InteractionPlan, plan_message, shows_text
@@ -83,12 +85,11 @@ def run_source(app: App, source: SourceCommon, *, full: bool = False,
 
     ``stop`` set (the daemon is shutting down) ends the run after the batch being
     written: its cursor is committed, so the next run goes on from there."""
-    source_id = ensure_source(app, source)
+    source_id, run_id = _begin(app, source, full)
     lease, held = app.config.database.lease, source_lease(source_id)
-    if not take_lease(app.sessions, held, lease):
+    if run_id is None:
         return RunResult(source.name, "busy", error="another syncd process is syncing it "
                          f"({lease_holder(app.sessions, held) or 'its lease just ended'})")
-    run_id = _start_run(app, source_id, full)
     job = _Job(app, source, source_id, RunResult(source.name, "ok", full=full), since,
                progress, stop)
     try:
@@ -122,7 +123,9 @@ def _sync(job: _Job) -> None:
     cls = connector_class(job.source.kind)
     token = stored_token(job.app, job.source.name) if cls.needs_token(job.source) else None
     context = _with_forgotten(job.app, job.app.context(job.source))
-    connector = cls(job.source.name, job.source, token, bodies=shows_text(context.policy))
+    made_for = (cls, job.source, token, shows_text(context.policy))
+    connector = job.app.kept.take(job.source.name, made_for) or \
+        cls(job.source.name, job.source, token, bodies=made_for[-1])
     try:
         try:
             _pull(job, connector, context)
@@ -130,9 +133,22 @@ def _sync(job: _Job) -> None:
             log.warning("%s: %s; syncing the whole source again", job.source.name, exc)
             job.result.full = True
             _pull(job, connector, context)
-    finally:
+    except BaseException:
         connector.close()
+        raise
+    else:
+        _keep_or_close(job, made_for, connector)
+    finally:
         keep_refreshed_token(job.app, job.source.name, token, connector.token)
+
+
+def _keep_or_close(job: _Job, made_for: tuple[Any, ...], connector: Connector) -> None:
+    """After a run that went well the connector waits for the next run, if that comes
+    before a server may log an idle connection out."""
+    if job.source.every < MAX_IDLE:
+        job.app.kept.give_back(job.source.name, made_for, connector)
+    else:
+        connector.close()
 
 
 def keep_refreshed_token(app: App, source_name: str, before: str | None,
@@ -171,8 +187,12 @@ def _pull(job: _Job, connector: Connector, context: Context) -> None:
         parent has nothing else waiting: reading, planning and writing cost different
         shares for each kind of source (an IMAP fetch weighs more than a file read),
         and this keeps both cores busy whatever they are."""
-        for batch in connector.pull(cursor, full=job.result.full, since=since):
-            yield batch if split and waiting() == 0 else plan_batch(batch, context)
+        try:
+            for batch in connector.pull(cursor, full=job.result.full, since=since):
+                yield batch if split and waiting() == 0 else plan_batch(batch, context)
+        finally:
+            if split:  # the child's connection ends with it; this process keeps its own
+                connector.close()
 
     for item in produce_in_child(produce) if split else produce():
         batch = item if isinstance(item, PlannedBatch) else plan_batch(item, context)
@@ -244,13 +264,27 @@ def _now() -> datetime:
 def ensure_source(app: App, source: SourceCommon) -> int:
     """The source's row id, creating the row on first use."""
     with session_scope(app.sessions) as session:
-        insert_ignore(session, Source, [{"name": source.name, "kind": source.kind,
-                                                   "state": "new", "items_total": 0}],
-                      ["name"])
-        source_id: int = session.execute(
-            select(Source.id).where(Source.name == source.name)).scalar_one()
-        session.execute(update(Source).where(Source.id == source_id).values(kind=source.kind))
+        return _source_row(session, source)
+
+
+def _source_row(session: Session, source: SourceCommon) -> int:
+    insert_ignore(session, Source, [{"name": source.name, "kind": source.kind,
+                                               "state": "new", "items_total": 0}],
+                  ["name"])
+    source_id: int = session.execute(
+        select(Source.id).where(Source.name == source.name)).scalar_one()
+    session.execute(update(Source).where(Source.id == source_id).values(kind=source.kind))
     return source_id
+
+
+def _begin(app: App, source: SourceCommon, full: bool) -> tuple[int, int | None]:
+    """The source's row id and, if its lease was taken, the new run's id: one
+    transaction, since a run that finds nothing should cost the database little."""
+    with session_scope(app.sessions) as session:
+        source_id = _source_row(session, source)
+        if not take_lease_in(session, source_lease(source_id), app.config.database.lease):
+            return source_id, None
+        return source_id, _start_run(session, source_id, full)
 
 
 def _cursor(app: App, source_id: int) -> Any:
@@ -259,14 +293,13 @@ def _cursor(app: App, source_id: int) -> Any:
     return stored.get("v") if isinstance(stored, dict) else None
 
 
-def _start_run(app: App, source_id: int, full: bool) -> int:
-    with session_scope(app.sessions) as session:
-        run = SyncRun(source_id=source_id, full=full, started_at=_now(), status="running",
-                      stats={})
-        session.add(run)
-        session.flush()
-        session.execute(update(Source).where(Source.id == source_id).values(state="running"))
-        return run.id
+def _start_run(session: Session, source_id: int, full: bool) -> int:
+    run = SyncRun(source_id=source_id, full=full, started_at=_now(), status="running",
+                  stats={})
+    session.add(run)
+    session.flush()
+    session.execute(update(Source).where(Source.id == source_id).values(state="running"))
+    return run.id
 
 
 def _finish(app: App, source_id: int, run_id: int, result: RunResult) -> None:

@@ -5,8 +5,9 @@ Gmail keeps one copy of a message and shows it in a folder per label, each with
 its own UIDs; ``[Gmail]/All Mail`` (special-use ``\\All``) holds every message once
 (https://developers.google.com/workspace/gmail/imap/imap-extensions). This server
 speaks the subset of IMAP4rev1 (RFC 3501) a read-only client uses: CAPABILITY,
-LOGIN, LIST, STATUS, EXAMINE/SELECT, UID SEARCH, UID FETCH (BODYSTRUCTURE, header
-fields, partial body sections, INTERNALDATE, the X-GM items), NOOP and LOGOUT, over plain TCP.
+LOGIN, LIST, STATUS, EXAMINE/SELECT, CLOSE, UID SEARCH, UID FETCH (BODYSTRUCTURE,
+header fields, partial body sections, INTERNALDATE, the X-GM items), NOOP and LOGOUT, over
+plain TCP.
 Every command line is recorded, so tests assert what a client asked for.
 """
 
@@ -110,6 +111,8 @@ class _Session(socketserver.StreamRequestHandler):
             self.send(f"* {len(self.selected)} EXISTS")
             self.send("* OK [UIDVALIDITY 7] UIDs valid.")
             self.send(f"* OK [UIDNEXT {len(self.selected) + 1}] Predicted next UID.")
+        elif name == "CLOSE":  # read-only: nothing to expunge
+            self.selected = []
         elif name == "SEARCH" and uid:
             self.send("* SEARCH " + " ".join(str(u) for u in self.search(words)))
         elif name == "FETCH" and uid:

@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from connectors.imap import ImapConnector
 from syncd.db.models import Interaction, InteractionSource
 from syncd.db.session import session_scope
+from syncd.kept import Kept
+from syncd.prefetch import can_fork
 from syncd.runner import run_source
 from tests.dovecot import Dovecot, command_name
 from tests.mailfactory import mail
@@ -304,3 +307,90 @@ def test_xoauth2_login_with_a_token(make_app: Any, oauth_dovecot: Any,
     refused = make_app([settings])
     result = run_source(refused, refused.config.source("imap"))
     assert result.status == "needs_auth" and "revoked-token" not in (result.error or "")
+
+
+# -- the connection kept between runs (syncd/kept.py) ------------------------------------
+
+
+def sessions(dovecot: Any) -> list[list[str]]:
+    """Each session's command names, oldest first."""
+    return [[command_name(line) for line in session] for session in dovecot.command_log()]
+
+
+def test_the_next_run_uses_the_kept_connection_and_the_end_logs_it_out(
+        imap_app: Any, dovecot: Any) -> None:
+    dovecot.deliver(customer(1))
+    app = imap_app()
+    sync(app)  # the first sync reads in a child process, on a connection of its own
+    sync(app)  # this one opens a connection here and keeps it
+    before = sessions(dovecot)
+    sync(app)
+    after = sessions(dovecot)
+    assert len(after) == len(before)  # no handshake, no LOGIN: the same session
+    # the folder list (SPECIAL-USE may name another Sent by now), then INBOX and Sent
+    assert after[-1][len(before[-1]):] == ["LIST", "STATUS", "STATUS"]
+    dovecot.deliver(customer(2))
+    assert sync(app).stats.new_interactions == 1  # new mail is seen on the kept connection
+    reading = sessions(dovecot)[-1][len(after[-1]):]
+    assert "UID FETCH" in reading  # then INBOX is left (nothing stays selected) for Sent:
+    assert reading[-2:] == ["CLOSE", "STATUS"]
+    sync(app)
+    app.close()
+    final = sessions(dovecot)
+    assert len(final) == len(before) and final[-1][-1] == "LOGOUT"
+
+
+def test_a_kept_connection_the_server_dropped_is_opened_again_at_once(
+        imap_app: Any, dovecot: Any, waits: list[float]) -> None:
+    dovecot.deliver(customer(1))
+    app = imap_app()
+    sync(app)
+    sync(app)
+    dovecot.kill()  # every session ends with the server
+    dovecot.start()
+    dovecot.deliver(customer(2))
+    before = len(sessions(dovecot))
+    again = sync(app)
+    assert again.stats.messages == 1 and again.stats.new_interactions == 1
+    assert len(keys(app)) == 2
+    assert waits == []  # no backoff: a dead idle connection says nothing of the server
+    assert len(sessions(dovecot)) == before + 1
+
+
+def test_a_kept_connector_serves_one_run_at_a_time(imap_app: Any, dovecot: Any) -> None:
+    settings = imap_app().config.source("imap")
+    first, second, third = (ImapConnector("imap", settings) for _ in range(3))
+    for connector in (first, second, third):
+        list(connector.pull(None))  # each signs in and reads; the connection stays open
+    kept, made_for = Kept(), ("settings",)
+    kept.give_back("imap", made_for, first)
+    kept.give_back("imap", made_for, second)  # one is kept already: this one is closed
+    assert first.holds_connection() and not second.holds_connection()
+    assert kept.take("imap", made_for) is first
+    assert kept.take("imap", made_for) is None  # a run at the same time makes its own
+    kept.give_back("imap", made_for, first)
+    assert kept.take("imap", ("other settings",)) is None  # a reload changed them
+    assert not first.holds_connection()
+    kept.give_back("imap", made_for, third)
+    kept.close()
+    assert not third.holds_connection()
+    logged_out = sessions(dovecot)
+    assert len(logged_out) == 3 and all(s[-1] == "LOGOUT" for s in logged_out)
+
+
+@pytest.mark.skipif(not can_fork(), reason="a full resync forks only with two cores")
+def test_a_full_resync_reads_in_a_child_on_its_own_connection(imap_app: Any,
+                                                              dovecot: Any) -> None:
+    for n in range(3):
+        dovecot.deliver(customer(n))
+    app = imap_app()
+    sync(app)
+    sync(app)
+    kept = len(sessions(dovecot)) - 1
+    full = sync(app, full=True)
+    assert full.full and full.stats.messages == 3 and full.stats.new_interactions == 0
+    log = sessions(dovecot)
+    assert len(log) == kept + 2  # the child signed in for itself
+    assert "UID FETCH" not in log[kept] and log[kept][-1] == "LOGOUT"  # the parent's
+    assert "UID FETCH" in log[-1] and log[-1][-1] == "LOGOUT"  # the child's
+    assert len(keys(app)) == 3
