@@ -43,9 +43,16 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 _MSG_ID = re.compile(r"<([^<>]*)>")
 
 _ADDR_SPEC = r'[^\s"()<>@,:;\\\[\]\x00-\x1f\x7f]+@[^\s"()<>@,:;\\\[\]\x00-\x1f\x7f]+'
+# A bare address first: lists of them are the longest fields, and it fails at once on
+# a display name (at its first blank, quote or "<"), while the name form read a bare
+# address to its "@" before giving up. The two forms never both match, so the order
+# changes nothing else. The display name is taken greedily: the run stops at "<" or at
+# a character no name holds, in one pass, where a lazy run tried "<" after every
+# character; only the blanks before "<" differ, which ``_simple_addresses`` folds and
+# strips either way.
 _SIMPLE_ADDRESS = re.compile(
-    r'[ \t]*(?:(?:"([^"\\\r\n]*)"|([^"()<>@,:;\\\[\]\x00-\x08\x0a-\x1f\x7f]*?))'
-    rf"[ \t]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*(?:,|$)")
+    rf'[ \t]*(?:({_ADDR_SPEC})|(?:"([^"\\\r\n]*)"|([^"()<>@,:;\\\[\]\x00-\x08\x0a-\x1f\x7f]*))'
+    rf"[ \t]*<({_ADDR_SPEC})>)[ \t]*(?:,|$)")
 _WSP_RUN = re.compile(r"[ \t]+")
 # RFC 5322's own date form, as nearly every mailer writes it: "Mon, 14 May 2001 16:39:00
 # -0700 (PDT)". Only a four-digit year, a valid clock and a numeric zone qualify, the
@@ -219,7 +226,7 @@ def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
         match = _SIMPLE_ADDRESS.match(value, pos)
         if match is None or match.end() == pos:
             return None
-        quoted, plain, routed, bare = match.groups()
+        bare, quoted, plain, routed = match.groups()
         if bare is not None:
             pairs.append(("", bare))
         else:

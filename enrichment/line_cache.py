@@ -1,11 +1,14 @@
 """A shared memory for the pure tests that signature reading asks of single lines.
 
 The tests are regular-expression searches over big alternations (footer and legal
-wording, title vocabulary, street words), each tens of microseconds per line, and the
+wording, title vocabulary, street words), each a few microseconds per line, and the
 same line is asked the same question several times: finding the signature and then
 parsing its fields both test its lines, and people sign every message the same way, so
-the lines of a sender's signature come back message after message. Each test decorated
-with :func:`per_line` answers a line it has seen from a bounded LRU cache instead.
+the lines of a sender's signature come back message after message. The quote scan's
+header-key test is the same kind: each line with a colon or a slash looks for a header
+block in the lines below it, so a line is asked once per line above it in reach. Each
+test decorated with :func:`per_line` answers a line it has seen from a bounded LRU
+cache instead.
 
 Only functions of one argument, the line, that return an immutable value may be
 decorated. Lines longer than ``MAX_CHARS`` are answered afresh and never kept:

@@ -24,6 +24,13 @@ import phonenumbers
 from enrichment.line_cache import per_line
 from enrichment.signature_words import COUNTRY_NAMES, GENERIC_CCTLDS, PHONE_LABELS
 
+# Numbers from many regions need many regions' metadata patterns, more than ``re``'s own
+# cache keeps beside everyone else's: without this phonenumbers compiled some of them
+# again and again (43 compilations in each pass over the corpus). Recent releases keep
+# them once asked; earlier ones have no such switch and keep recompiling.
+if hasattr(phonenumbers, "enable_pattern_cache"):
+    phonenumbers.enable_pattern_cache()
+
 _LABEL_WINDOW = 30
 _LATIN = re.compile(r"[a-zà-ÿ-]+")
 
@@ -53,14 +60,21 @@ _LABEL = re.compile(_label_pattern(), re.IGNORECASE)
 _TRAILING = re.compile(
     rf"^\s*[(\[]?\s*(?:{_LABEL.pattern})\.?\s*[)\]]?(?=\s*(?:$|[|│·•,;/*]))", re.IGNORECASE
 )
+_MIN_DIGITS = 7
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 _HINT = re.compile(r"\d[\d\s().\-/]{5,}\d")
 _INTERNATIONAL = re.compile(r"\+\s?\d[\d\s().\-/]{6,}\d")
 
 
 @per_line
 def has_phone(line: str) -> bool:
-    """A run of at least seven digits in phone punctuation (cheap pre-check for the matcher)."""
-    return any(sum(map(str.isdigit, m.group())) >= 7 for m in _HINT.finditer(line))
+    """A run of at least seven digits in phone punctuation (cheap pre-check for the matcher).
+
+    An ASCII line with fewer than seven digits in all holds no such run: counting them
+    (``translate`` runs in C) is cheaper than the search, and most lines are that."""
+    if line.isascii() and len(line) - len(line.translate(_NO_DIGITS)) < _MIN_DIGITS:
+        return False
+    return any(sum(map(str.isdigit, m.group())) >= _MIN_DIGITS for m in _HINT.finditer(line))
 
 
 _COUNTRIES = {name: region for region, names in COUNTRY_NAMES.items() for name in names.split("|")}

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from enrichment.line_cache import per_line
+
 # Lines longer than this are prose, never a header or an attribution; skipping them keeps
 # the per-line regex work bounded on pathological input.
 _MAX_MARKER_LEN = 400
@@ -198,22 +200,33 @@ def _header_match(line: str) -> re.Match[str] | None:
     return _HEADER_LINE.match(line)
 
 
+@per_line
+def _header_key(line: str) -> str | None:
+    """The header key ``line`` opens with ("From", "Betreff"), as written, or None.
+
+    A header block is looked for below every line with a colon or a slash, a window of
+    lines each time, so one line is asked again and again (a status report's "Time:"
+    lines, each next to a date); and quoted headers come back message after message."""
+    match = _header_match(line)
+    return match.group("key") if match else None
+
+
 def _header_keys(lines: list[str], start: int) -> set[str]:
     keys: set[str] = set()
     for line in lines[start : start + _HEADER_WINDOW]:
         if len(line) > _MAX_MARKER_LEN or not (":" in line or "：" in line):
             continue  # no header line: the colon is cheaper to look for than the keys
-        match = _header_match(line)
-        if match:
-            keys.add(match.group("key").lower())
+        key = _header_key(line)
+        if key:
+            keys.add(key.lower())
     return keys
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
     """An Outlook/Notes header block: a From/To/Sent line followed by further header keys."""
     line = lines[i]
-    match = _header_match(line)
-    if not match or not _START_KEYS.match(match.group("key")):
+    key = _header_key(line)
+    if not key or not _START_KEYS.match(key):
         return False
     if _FROM_LINE.match(line) and _INLINE_DATE.search(line[-48:]):
         return True
@@ -224,7 +237,7 @@ def after_sender(lines: list[str], i: int) -> str:
     """The line after a Notes sender line, skipping the "Sent by:" line Notes adds
     when someone else sent on the author's behalf."""
     j = i + 1
-    if j < len(lines) and _SENT_BY.match(lines[j]):
+    if j < len(lines) and ":" in lines[j] and _SENT_BY.match(lines[j]):
         j += 1
     return lines[j] if j < len(lines) else ""
 
@@ -255,8 +268,8 @@ def hard_start(lines: list[str], i: int) -> bool:
     head = stripped[:40]
     if (":" in head or "：" in head) and _is_header_block(lines, i):
         return True
-    nxt = after_sender(lines, i)
-    return ("/" in stripped or "/" in nxt[:12]) and _is_lotus_block(lines, i)
+    slash = "/" in stripped or "/" in after_sender(lines, i)[:12]
+    return slash and _is_lotus_block(lines, i)
 
 
 def quoted_marker(lines: list[str], i: int) -> bool:

@@ -3,7 +3,8 @@
 The public face of signature reading; the work is split by question:
 
 - ``signature_block``: where the signature is (``find_signature``), given only the new
-  text that ``quotes.split_reply`` returns, so no quoted signature is ever taken;
+  text that ``quotes.split_reply`` returns, so no quoted signature is ever taken, read
+  through ``signature_tail`` (the text's last lines, each with its tests remembered);
 - ``signature_fields``: what it says (``parse_signature``), with the name picked there,
   title, company and department from ``signature_org`` and the address from ``postal``;
 - ``phones`` and ``web_links``: numbers in E.164 with their kind, emails, web sites,

@@ -31,30 +31,11 @@ new text (``quotes.split_reply``), never quoted history.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from enrichment.people import clean_display_name, name_from_local_part
 from enrichment.phones import has_phone
-from enrichment.signature_lines import (
-    LETTERS,
-    MAX_SIGNOFF,
-    RULE_CHARS,
-    after_signoff,
-    fold,
-    has_address_hint,
-    has_legal_form,
-    has_legal_wording,
-    has_title_word,
-    is_attachment,
-    is_contact,
-    is_delimiter,
-    is_extension,
-    is_footer,
-    is_prose,
-    is_signoff,
-    segments,
-)
+from enrichment.signature_lines import after_signoff, fold, has_legal_form, is_attachment
 from enrichment.signature_names import (
     MAX_NAME,
     closing_name,
@@ -63,18 +44,15 @@ from enrichment.signature_names import (
     signs_as,
 )
 from enrichment.signature_org import MIN_LABEL, matches_domain
+from enrichment.signature_tail import Line, read_tail, unlink
 from enrichment.signature_words import AUTOMATED_LOCAL_PARTS, FREE_MAIL_LABELS
 from enrichment.web_links import has_email, registrable_name
 
 MAX_SIG_LINES = 20
 NAME_MATCH = 80
-_TAIL_NONBLANK = 25
-_MAX_TAIL_LINES = 200
 _CONTACT_BLOCK = 8
-_NOTICE_LINE = 40
 _PHONE_DIGITS = 7
 _NO_DIGITS = str.maketrans("", "", "0123456789")
-_SEPARATORS = "|│·•"
 _AUTOMATED_LOCAL = re.compile(
     r"^(?:" + "|".join(map(re.escape, sorted(AUTOMATED_LOCAL_PARTS))) + r")(?:[-+._].*)?$",
     re.IGNORECASE,
@@ -89,248 +67,13 @@ class Signature:
     start: int
 
 
-class _Line:
-    """One stripped line of the text's tail; each test runs at most once, and only if asked.
-
-    The tests are methods that keep their answer in a slot (``None`` until asked). A
-    caching descriptor (``functools.cached_property`` or the like) would read as an
-    attribute, but its first read goes through C into a fresh interpreter frame and
-    builds the line's ``__dict__``: more than most of the tests it guards cost, and
-    every line is asked several. A method call stays inside the interpreter.
-    """
-
-    __slots__ = (
-        "_contact",
-        "_evidence",
-        "_field",
-        "_footer",
-        "_lead",
-        "_legal",
-        "_name_led",
-        "_org",
-        "_prose",
-        "_signoff",
-        "_title",
-        "paragraph",
-        "rule",
-        "start",
-        "text",
-    )
-
-    def __init__(self, text: str, start: int) -> None:
-        self.text = text
-        self.start = start
-        # Every line is asked; the first character spares most of them the test.
-        self.rule = bool(text) and text[0] in RULE_CHARS and is_delimiter(text)
-        self.paragraph: _Paragraph | None = None  # set on content lines by ``_tail``
-        self._signoff: bool | None = None
-        self._footer: bool | None = None
-        self._prose: bool | None = None
-        self._legal: bool | None = None
-        self._contact: bool | None = None
-        self._lead: str | None = None
-        self._name_led: bool | None = None
-        self._title: bool | None = None
-        self._org: bool | None = None
-        self._evidence: bool | None = None
-        self._field: bool | None = None
-
-    def signoff(self) -> bool:
-        """A sign-off line; every line of the tail is asked, and a long one is answered
-        without the call (and its cache) at all."""
-        if self._signoff is None:
-            self._signoff = len(self.text) <= MAX_SIGNOFF and is_signoff(self.text)
-        return self._signoff
-
-    def footer(self) -> bool:
-        """A footer line, or a line of a wrapped legal notice (see ``_Paragraph``)."""
-        if self._footer is None:
-            paragraph = self.paragraph
-            self._footer = is_footer(self.text) or (
-                paragraph is not None and paragraph.lines.index(self) in paragraph.notice()
-            )
-        return self._footer
-
-    def prose(self) -> bool:
-        if self._prose is None:
-            self._prose = is_prose(self.text)
-        return self._prose
-
-    def legal(self) -> bool:
-        if self._legal is None:
-            self._legal = has_legal_wording(self.text)
-        return self._legal
-
-    def contact(self) -> bool:
-        if self._contact is None:
-            self._contact = is_contact(self.text)
-        return self._contact
-
-    def lead(self) -> str:
-        """The first segment: the whole line, or its head in "Name | Title | Company"."""
-        if self._lead is None:
-            parts = segments(self.text)
-            self._lead = parts[0] if parts else ""
-        return self._lead
-
-    def opens_with_name(self) -> bool:
-        """Led by a name, a bare first name included ("Tom", "-Joe")."""
-        if self._name_led is None:
-            self._name_led = looks_like_name(self.lead().strip("-–—/ "), minimum=1)
-        return self._name_led
-
-    def title(self) -> bool:
-        if self._title is None:
-            self._title = has_title_word(self.text)
-        return self._title
-
-    def address_or_company(self) -> bool:
-        if self._org is None:
-            self._org = has_address_hint(self.text) or has_legal_form(self.text)
-        return self._org
-
-    def evidence(self) -> bool:
-        """Contact, address, company or title: what makes a block more than a name."""
-        if self._evidence is None:
-            self._evidence = self.contact() or self.address_or_company() or self.title()
-        return self._evidence
-
-    def field(self) -> bool:
-        """Carries a signature field: not a rule, footer, sentence or image placeholder."""
-        if self._field is None:
-            self._field = self._carries_field()
-        return self._field
-
-    def _carries_field(self) -> bool:
-        text = self.text
-        if not text:
-            return False
-        if text.startswith("[cid:") or text.lower().startswith("[image"):
-            return _links_past_image(text)
-        if self.rule or self.footer() or self.prose():
-            return False
-        return bool(LETTERS.search(text)) or self.contact() or is_extension(text)
-
-    def separated(self) -> bool:
-        """Holds a "|"-like separator: a one-line signature (asked of a few lines only)."""
-        return any(sep in self.text for sep in _SEPARATORS)
-
-
-def _links_past_image(text: str) -> bool:
-    """An image placeholder is no field, but Gmail writes a linked image as its alt text
-    and then the link ("[image: Profile]about.me/ann.lee"): the link is one."""
-    rest = text.partition("]")[2].strip()
-    return bool(rest) and is_contact(rest)
-
-
-class _Paragraph:
-    """A run of content lines between blank lines or rules, and whether it holds a notice.
-
-    A confidentiality notice is a paragraph of sentences of which only some lines carry
-    its legal wording ("...privileged information. No confidentiality or privilege is"
-    over "waived or lost by any"): line by line the others read as body text below the
-    signature, and hide it. So a paragraph with two sentences and two lines of legal
-    wording, one of them among its first two, holds a notice, from its first sentence or
-    legal line to its last, and on over the lower-case lines that finish the last
-    sentence. One legal word is not enough: body text may mention confidentiality, and
-    a sign-off below it is no notice.
-    """
-
-    __slots__ = ("_notice", "lines", "long")
-
-    def __init__(self) -> None:
-        self.lines: list[_Line] = []
-        self.long = 0
-        self._notice: range | None = None
-
-    def notice(self) -> range:
-        """Indexes of the notice's lines in ``lines`` (empty when it holds none). Three
-        lines, two of them long, come first: most paragraphs fail that and cost nothing."""
-        if self._notice is None:
-            enough = len(self.lines) >= 3 and self.long >= 2
-            self._notice = _notice_span(self.lines) if enough else range(0)
-        return self._notice
-
-
-def _notice_span(lines: list[_Line]) -> range:
-    """Indexes of the notice in one paragraph (see ``_Paragraph``), maybe none.
-
-    A notice states what it is in its first or second line ("This e-mail may contain
-    confidential ..."), so body paragraphs are dismissed after two wording tests; the
-    counts stop at two, and the notice's last line is looked for from the bottom, so
-    a long paragraph is not tested line by line.
-    """
-    if not (lines[0].legal() or lines[1].legal()):
-        return range(0)
-    if not _at_least_two(line.legal() for line in lines):
-        return range(0)
-    if not _at_least_two(line.prose() for line in lines):
-        return range(0)
-    first = 0 if lines[0].legal() or lines[0].prose() else 1
-    last = len(lines) - 1
-    while not (lines[last].legal() or lines[last].prose()):
-        last -= 1
-    while last + 1 < len(lines) and lines[last + 1].text[:1].islower():
-        last += 1
-    return range(first, last + 1)
-
-
-def _at_least_two(tests: Iterator[bool]) -> bool:
-    """Whether two of ``tests`` hold; stops at the second, so the rest are never run."""
-    found = 0
-    for passed in tests:
-        found += passed
-        if found == 2:
-            return True
-    return False
-
-
-def _tail(text: str) -> list[_Line]:
-    """The last non-empty lines (and the blank lines between them), attachments not counted,
-    grouped into paragraphs (blank lines and rules end them; see ``_Paragraph``).
-
-    A signature sits at the end, so only the tail is examined (offsets are counted
-    back from the end); this bounds the work per message whatever the body's length.
-    """
-    tail: list[_Line] = []
-    paragraphs: list[_Paragraph] = []
-    paragraph: _Paragraph | None = None
-    end, count = len(text), 0
-    # Only the last _MAX_TAIL_LINES lines can be reached: a long body is not split whole,
-    # and the unsplit head of a longer one is left out.
-    parts = text.rsplit("\n", _MAX_TAIL_LINES)
-    for raw in reversed(parts[1:] if len(parts) > _MAX_TAIL_LINES else parts):
-        if count >= _TAIL_NONBLANK:
-            break
-        lead = raw.lstrip()
-        text = lead.rstrip()
-        line = _Line(text, end - len(lead))
-        tail.append(line)
-        end -= len(raw) + 1
-        if not text or line.rule:
-            count += line.rule
-            paragraph = None
-            continue
-        if paragraph is None:
-            paragraph = _Paragraph()
-            paragraphs.append(paragraph)
-        paragraph.lines.append(line)
-        paragraph.long += len(text) >= _NOTICE_LINE
-        line.paragraph = paragraph
-        count += not is_attachment(text)
-    for built in paragraphs:
-        built.lines.reverse()
-    tail.reverse()
-    return tail
-
-
-def _next_content(lines: list[_Line], i: int) -> int:
+def _next_content(lines: list[Line], i: int) -> int:
     while i < len(lines) and not lines[i].text:
         i += 1
     return i
 
 
-def _block_end(lines: list[_Line], start: int) -> int:
+def _block_end(lines: list[Line], start: int) -> int:
     """Index after the last field line of the signature starting at ``start``.
 
     The block runs to a blank line, a delimiter or a footer; a following paragraph
@@ -352,8 +95,8 @@ def _block_end(lines: list[_Line], start: int) -> int:
     return end
 
 
-def _contact_block(lines: list[_Line], i: int) -> bool:
-    block: list[_Line] = []
+def _contact_block(lines: list[Line], i: int) -> bool:
+    block: list[Line] = []
     while i < len(lines) and lines[i].text and len(block) < _CONTACT_BLOCK:
         block.append(lines[i])
         i += 1
@@ -362,14 +105,14 @@ def _contact_block(lines: list[_Line], i: int) -> bool:
     return any(line.contact() or line.address_or_company() for line in block)
 
 
-def _vcard_end(lines: list[_Line], start: int) -> int:
+def _vcard_end(lines: list[Line], start: int) -> int:
     for i in range(start, min(len(lines), start + 2 * MAX_SIG_LINES)):
         if lines[i].text.upper() == "END:VCARD":
             return i + 1
     return start
 
 
-def _plausible(lines: list[_Line], start: int, end: int, strict: bool) -> bool:
+def _plausible(lines: list[Line], start: int, end: int, strict: bool) -> bool:
     """Signature-shaped: short non-prose lines, led by a name or a contact line.
 
     After a delimiter (not ``strict``) a block led by something else still counts if it
@@ -386,7 +129,7 @@ def _plausible(lines: list[_Line], start: int, end: int, strict: bool) -> bool:
     return not strict and any(line.evidence() for line in body)
 
 
-def _from_marker(lines: list[_Line], marker: int) -> tuple[int, int] | None:
+def _from_marker(lines: list[Line], marker: int) -> tuple[int, int] | None:
     start = _next_content(lines, marker + 1)
     if start >= len(lines):
         return None
@@ -398,7 +141,7 @@ def _from_marker(lines: list[_Line], marker: int) -> tuple[int, int] | None:
     return (start, end) if end > start and _plausible(lines, start, end, strict) else None
 
 
-def _marker_signature(lines: list[_Line]) -> tuple[int, int] | None:
+def _marker_signature(lines: list[Line]) -> tuple[int, int] | None:
     """The latest delimiter or sign-off line followed by a plausible signature block."""
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].text and (lines[i].rule or lines[i].signoff()):
@@ -408,7 +151,7 @@ def _marker_signature(lines: list[_Line]) -> tuple[int, int] | None:
     return None
 
 
-def _vcard_block(lines: list[_Line]) -> tuple[int, int] | None:
+def _vcard_block(lines: list[Line]) -> tuple[int, int] | None:
     for i, line in enumerate(lines):
         if line.text.upper() == "BEGIN:VCARD":
             end = _vcard_end(lines, i)
@@ -416,7 +159,7 @@ def _vcard_block(lines: list[_Line]) -> tuple[int, int] | None:
     return None
 
 
-def _clean_suffixes(lines: list[_Line]) -> tuple[list[bool], int]:
+def _clean_suffixes(lines: list[Line]) -> tuple[list[bool], int]:
     """``clean[e]``: below line ``e`` come only footers and at most two short taglines;
     and the first line a trailing block may start at.
 
@@ -437,7 +180,7 @@ def _clean_suffixes(lines: list[_Line]) -> tuple[list[bool], int]:
     return clean, 0
 
 
-def _below_prose(lines: list[_Line], e: int) -> int:
+def _below_prose(lines: list[Line], e: int) -> int:
     """The index after the last sentence at or above line ``e`` (footers are not sentences;
     the footer test, the dearer one, is only run on the lines that read as prose)."""
     for p in range(e, -1, -1):
@@ -448,7 +191,7 @@ def _below_prose(lines: list[_Line], e: int) -> int:
 
 
 def _trailing_block(
-    lines: list[_Line], display: str | None, suffixes: tuple[list[bool], int]
+    lines: list[Line], display: str | None, suffixes: tuple[list[bool], int]
 ) -> tuple[int, int] | None:
     """Without a marker: a trailing block opened by the sender's name or a name + contacts."""
     folded = fold(display) if display else ""
@@ -469,7 +212,7 @@ def _trailing_block(
 
 
 def _closing_block(
-    lines: list[_Line], suffixes: tuple[list[bool], int], sender: str | None, email: str
+    lines: list[Line], suffixes: tuple[list[bool], int], sender: str | None, email: str
 ) -> tuple[int, int] | None:
     """Without a marker or a block: the last paragraph, if it is a closing that names
     the sender, maybe followed by contact lines ("Bert"; "Thanks, BT"; "Thanks, Ann Lee"
@@ -494,12 +237,12 @@ def _closing_block(
     return i, end
 
 
-def _after_text(line: _Line) -> bool:
+def _after_text(line: Line) -> bool:
     """What may follow the text's end: blank lines, footers and attachment lines."""
     return not line.text or line.footer() or is_attachment(line.text)
 
 
-def _closing_opens(line: _Line, sender: str | None, email: str) -> bool:
+def _closing_opens(line: Line, sender: str | None, email: str) -> bool:
     """A closing line naming the sender, or the sender's own address."""
     if not _may_open(line):
         return False
@@ -511,7 +254,7 @@ def _closing_opens(line: _Line, sender: str | None, email: str) -> bool:
 
 
 def _company_block(
-    lines: list[_Line], suffixes: tuple[list[bool], int], org: str
+    lines: list[Line], suffixes: tuple[list[bool], int], org: str
 ) -> tuple[int, int] | None:
     """Without a marker or a name: a short trailing paragraph that names the sender's
     own company (``org``, its domain's label) by its legal form near its top and gives a
@@ -539,7 +282,7 @@ def _company_block(
     return None
 
 
-def _company_paragraph(paragraph: list[_Line], org: str) -> bool:
+def _company_paragraph(paragraph: list[Line], org: str) -> bool:
     """A few lines with a contact line, and among the first three a legal form naming
     ``org`` (cheapest tests first: a phone needs digits and an email an "@")."""
     if len(paragraph) > _CONTACT_BLOCK or not _may_hold_contact(paragraph):
@@ -559,20 +302,20 @@ def _organisation(sender_email: str) -> str:
     return "" if len(label) < MIN_LABEL or label in FREE_MAIL_LABELS else label
 
 
-def _may_hold_contact(paragraph: list[_Line]) -> bool:
+def _may_hold_contact(paragraph: list[Line]) -> bool:
     """A phone needs seven digits and an email an "@": one cheap look (translate runs in
     C) before the line tests."""
     joined = "".join(line.text for line in paragraph)
     return "@" in joined or len(joined) - len(joined.translate(_NO_DIGITS)) >= _PHONE_DIGITS
 
 
-def _next_blank(lines: list[_Line], i: int) -> int:
+def _next_blank(lines: list[Line], i: int) -> int:
     while i < len(lines) and lines[i].text:
         i += 1
     return i
 
 
-def _may_open(line: _Line) -> bool:
+def _may_open(line: Line) -> bool:
     """Short enough to be a name line (or a one-line signature), and no footer or prose
     (prose first: the footer test is the dearer one)."""
     if not line.text or (len(line.text.split(maxsplit=8)) > 8 and not line.separated()):
@@ -581,7 +324,7 @@ def _may_open(line: _Line) -> bool:
     return bool(lead) and len(lead) <= MAX_NAME and not line.prose() and not line.footer()
 
 
-def _extend_up(lines: list[_Line], start: int) -> int:
+def _extend_up(lines: list[Line], start: int) -> int:
     """Company and title lines written above the name (Japanese order: company, unit, name)."""
     while start > 0:
         above = lines[start - 1]
@@ -593,7 +336,7 @@ def _extend_up(lines: list[_Line], start: int) -> int:
     return start
 
 
-def _restated(lines: list[_Line], start: int, end: int) -> tuple[int, int]:
+def _restated(lines: list[Line], start: int, end: int) -> tuple[int, int]:
     """The block to keep when a first name or initials close the text above it.
 
     In "Cheers,\nIna\n\nIna Berg | Head of Community | ..." (or "adr" above "Ann D.
@@ -626,7 +369,7 @@ def is_automated(sender_email: str) -> bool:
 
 
 def _locate(
-    lines: list[_Line], display: str | None, sender_email: str
+    lines: list[Line], display: str | None, sender_email: str
 ) -> tuple[int, int] | None:
     """Marker, vCard, then trailing block; a block at the very end that spells out a bare
     closing name further up wins ("Cheers,\n-Ann\n\nP.S. ...\n\nAnn Reyes\nCTO"),
@@ -647,7 +390,7 @@ def _locate(
 
 
 def _unnamed_block(
-    lines: list[_Line], suffixes: tuple[list[bool], int], display: str | None, email: str
+    lines: list[Line], suffixes: tuple[list[bool], int], display: str | None, email: str
 ) -> tuple[int, int] | None:
     """No marker and no name-led block: a closing naming the sender, else the sender's
     company's block."""
@@ -660,7 +403,7 @@ def _unnamed_block(
 
 
 def _contact_block_above(
-    lines: list[_Line], closing: tuple[int, int], display: str | None
+    lines: list[Line], closing: tuple[int, int], display: str | None
 ) -> tuple[int, int] | None:
     """The sender's own contact block written above a bare closing name.
 
@@ -695,12 +438,14 @@ def find_signature(
     """Locate the sender's signature at the end of ``new_text`` (None if there is none)."""
     if is_automated(sender_email or ""):
         return None
-    lines = _tail(new_text or "")
+    lines = read_tail(new_text or "")
     display = clean_display_name(sender_name or "", sender_email or "")
     found = _locate(lines, display, sender_email or "")
-    if not found:
+    span = _restated(lines, *found) if found else None
+    unlink(lines)
+    if span is None:
         return None
-    start, end = _restated(lines, *found)
+    start, end = span
     first, last = lines[start], lines[end - 1]
     finish = last.start + len(last.text)
     return Signature(text=new_text[first.start : finish], start=first.start)

@@ -64,6 +64,8 @@ _MOBILE_FOOTER = re.compile(r"^\s*(?:" + "|".join(MOBILE_FOOTER_PHRASES) + ")")
 # ``alternation``), here and in the title stems and street words below.
 _LEGAL = re.compile(by_first_letter(LEGAL_PHRASES))
 _REGISTER = re.compile(by_first_letter(REGISTER_PHRASES, word_start=True))
+# Either of the two: a line on which legal wording counts needs one scan, not two.
+_REGISTER_OR_LEGAL = re.compile(f"{_REGISTER.pattern}|{_LEGAL.pattern}")
 _ATTACHMENT = re.compile(
     r"^(?:-\s*|<<)[^<>]{1,120}\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")(?:>>)?$",
     re.IGNORECASE,
@@ -145,12 +147,13 @@ def is_footer(line: str) -> bool:
     lower = line.strip().lower()
     if not lower:
         return False
-    if _MOBILE_FOOTER.match(lower) or _REGISTER.search(lower) or is_attachment(lower):
+    if _MOBILE_FOOTER.match(lower) or is_attachment(lower):
         return True
     for mark in COPYRIGHT_MARKS:  # plain substrings: cheaper than a regex search
         if mark in lower:
             return True
-    return (len(lower) > 60 or len(lower.split()) <= 4) and bool(_LEGAL.search(lower))
+    legal_counts = len(lower) > 60 or len(lower.split()) <= 4
+    return bool((_REGISTER_OR_LEGAL if legal_counts else _REGISTER).search(lower))
 
 
 @per_line

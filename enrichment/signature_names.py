@@ -79,24 +79,37 @@ def looks_like_name(text: str, minimum: int = 2) -> bool:
     """2-4 capitalised words without digits (or a CJK name): a person, not a title.
 
     ``minimum=1`` also accepts a bare first name, which is only safe right after a
-    sign-off ("Thanks,\\nTom"). Cheap shape tests run before the big word lists.
+    sign-off ("Thanks,\\nTom").
     """
+    return _name_words(text) >= minimum
+
+
+_ANY_COUNT = 4
+"""What ``_name_words`` says of a CJK name: it counts whatever the minimum."""
+
+
+@per_line
+def _name_words(text: str) -> int:
+    """How many words the name on a line has (1-4, ``_ANY_COUNT`` for a CJK name), or 0
+    when it is no name. The same name lines come back message after message, asked
+    with either minimum, so the answer is the count (see ``line_cache``). Cheap shape
+    tests run before the big word lists."""
     if len(text) > MAX_NAME or DIGIT.search(text):
-        return False
+        return 0
     if _NOT_IN_NAMES.search(_without_parens(text)):
-        return False
+        return 0
     if has_cjk(text):
-        return cjk_name(text) is not None
+        return _ANY_COUNT if cjk_name(text) is not None else 0
     if text.rstrip().endswith((",", ":")):
-        return False
+        return 0
     words = strip_decoration(text).split()
-    if not minimum <= len(words) <= 4 or not all(_NAME_WORD.match(w) for w in words):
-        return False
+    if len(words) > 4 or not all(_NAME_WORD.match(w) for w in words):
+        return 0
     if any(w.lower() in NOT_NAME_WORDS for w in words) or has_web_address(text):
-        return False
+        return 0
     if has_title_word(text) or has_legal_form(text) or is_signoff(text):
-        return False
-    return not (_GREETING.match(text) or not_person(text))
+        return 0
+    return 0 if _GREETING.match(text) or not_person(text) else len(words)
 
 
 _INITIALS = re.compile(r"^[A-Z]{2,3}\.?$")

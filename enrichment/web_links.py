@@ -75,8 +75,17 @@ def emails(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _lacks(text: str, needle: str) -> bool:
+    """Whether ASCII ``text`` cannot hold the lower-case ``needle`` in any case: one
+    substring test before a case-insensitive search, which tries every position. Text
+    that is not ASCII is never ruled out (ignoring case, "k" matches the Kelvin sign)."""
+    return text.isascii() and needle not in text.lower()
+
+
 def linkedin(text: str) -> str | None:
     """A personal profile (``/in/``) as ``https://www.linkedin.com/in/<slug>``."""
+    if _lacks(text, "linkedin.com/in/"):
+        return None
     match = _LINKEDIN.search(text)
     return f"https://www.linkedin.com/in/{match.group(1)}" if match else None
 
@@ -84,6 +93,8 @@ def linkedin(text: str) -> str | None:
 def twitter(text: str) -> str | None:
     """The first X/Twitter handle, as ``https://x.com/<handle>``; an ``@handle`` labelled
     with another network ("Instagram: @acme") is not one."""
+    if "@" not in text and _lacks(text, ".com/"):
+        return None
     for match in _TWITTER.finditer(text):
         if match.group().startswith("@") and _other_network(text[: match.start()]):
             continue
@@ -98,6 +109,8 @@ def _other_network(before: str) -> bool:
 
 def website(text: str) -> str | None:
     """The first web host that is not a social network, as ``https://`` + host."""
+    if not _DOT_LETTER.search(text):
+        return None
     for match in _HOST.finditer(_EMAIL.sub(" ", text) if "@" in text else text):
         host = match.group("host").lower()
         if _is_web_host(match) and not _is_social(host):
