@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy import bindparam, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from enrichment.domains import brand_label, registrable_domain
@@ -82,6 +82,12 @@ COUNTED = frozenset({"given", "family", "twin"})
 COUNT_UP_TO = 200
 """Bearers of a name part counted at most, so counting costs the same whatever the CRM
 holds; a part this many bear is common, and its names are never rare."""
+_COUNT_HOLDERS = select(func.count()).select_from(select(MatchKey.subject_id).where(
+    MatchKey.subject_type == CONTACT, MatchKey.key == bindparam("key"))
+    .limit(COUNT_UP_TO).subquery())
+"""The contacts holding one key, counted up to :data:`COUNT_UP_TO`: one statement run
+once a key, so it is compiled once, where a statement counting many keys at a time
+would be compiled anew for each number of keys."""
 HANDOVER = timedelta(days=14)
 """How long someone who changed jobs may still write from the old address."""
 
@@ -125,34 +131,44 @@ def contact_keys(session: Session, ids: Iterable[int],
             Contact.id, Contact.account_id, Contact.full_name).where(
             Contact.id.in_(chunk), Contact.merged_into_id.is_(None)))}
         accounts = {i: row.account_id for i, row in rows.items()}
-        domains = _domains_of(session, {a for a in accounts.values() if a is not None})
-        for email, contact_id in session.execute(select(
-                ContactEmail.email, ContactEmail.contact_id).where(
-                ContactEmail.contact_id.in_(list(accounts)))):
+        emails = session.execute(select(ContactEmail.email, ContactEmail.contact_id).where(
+            ContactEmail.contact_id.in_(list(accounts)))).all()
+        for email, contact_id in emails:
             keys[contact_id].add(f"email:{rules.canonical(email)}")
-            keys[contact_id] |= _twin_keys(email, rows[contact_id], domains, rules)
             if rows[contact_id].account_id is not None and \
                     named_mailbox(email, rows[contact_id].full_name, rules.nicknames):
                 local, _, domain = email.casefold().rpartition("@")
                 keys[contact_id].add(f"mailbox:{brand_label(domain)}|{local}")
-        guesses: dict[int, set[str]] = defaultdict(set)
-        named: set[int] = set()
-        for contact_id, field, value, method in session.execute(select(
-                Observation.subject_id, Observation.field, Observation.value,
-                Observation.method).where(
-                Observation.subject_type == CONTACT, Observation.subject_id.in_(list(accounts)),
-                Observation.field.in_(list(KEY_FIELDS))).distinct()):
-            if field == "full_name" and method == "address":
-                guesses[contact_id].add(value)
-                continue
-            if field == "full_name":
-                named.add(contact_id)
-            keys[contact_id] |= _contact_value_keys(field, value, accounts[contact_id], rules)
-        for contact_id, values in guesses.items():
-            if contact_id not in named:  # a name read off the address, when nothing else names them
-                for value in values:
-                    keys[contact_id] |= _contact_value_keys("full_name", value,
-                                                            accounts[contact_id], rules)
+        for contact_id, twins in _twin_keys(session, emails, rows, rules).items():
+            keys[contact_id] |= twins
+        for contact_id, found in _observed_keys(session, accounts, rules).items():
+            keys[contact_id] |= found
+    return keys
+
+
+def _observed_keys(session: Session, accounts: Mapping[int, int | None],
+                   rules: IdentityRules) -> dict[int, set[str]]:
+    """Keys from what mail said of these contacts: names, numbers, profiles, listed
+    addresses. A name read off an address counts only when nothing else names the
+    contact (``dippel.giuseppina@`` would make Dippel a given name)."""
+    keys: dict[int, set[str]] = defaultdict(set)
+    guesses: dict[int, set[str]] = defaultdict(set)
+    named: set[int] = set()
+    for contact_id, field, value, method in session.execute(select(
+            Observation.subject_id, Observation.field, Observation.value,
+            Observation.method).where(
+            Observation.subject_type == CONTACT, Observation.subject_id.in_(list(accounts)),
+            Observation.field.in_(list(KEY_FIELDS))).distinct()):
+        if field == "full_name" and method == "address":
+            guesses[contact_id].add(value)
+            continue
+        if field == "full_name":
+            named.add(contact_id)
+        keys[contact_id] |= _contact_value_keys(field, value, accounts[contact_id], rules)
+    for contact_id in guesses.keys() - named:
+        for value in guesses[contact_id]:
+            keys[contact_id] |= _contact_value_keys("full_name", value, accounts[contact_id],
+                                                    rules)
     return keys
 
 
@@ -171,6 +187,26 @@ def _contact_value_keys(field: str, value: str, account_id: int | None,
     return {f"{kind}:{value.lower() if kind == 'linkedin' else value}"}
 
 
+def _twin_keys(session: Session, emails: Sequence[Any], rows: Mapping[int, Any],
+               rules: IdentityRules) -> dict[int, set[str]]:
+    """``twin:ACCOUNT|NAME`` for each address at the contact's company that is its name
+    numbered (``natalie.johnson2@``): the company has two people of that name, so the
+    name ties nobody there (a personal address with a number in it says nothing of the
+    company). Counted, never a pair of its own. The company's domains are read only for
+    the few contacts with such an address."""
+    numbered = [(email, rows[i]) for email, i in emails
+                if rows[i].account_id is not None
+                and numbered_form(email, rows[i].full_name, rules.nicknames)]
+    domains = _domains_of(session, {row.account_id for _, row in numbered})
+    twins: dict[int, set[str]] = defaultdict(set)
+    for email, row in numbered:
+        domain = email.casefold().rpartition("@")[2]
+        if any(domain == d or domain.endswith("." + d) for d in domains.get(row.account_id, ())):
+            twins[row.id] |= {f"twin:{row.account_id}|{key}"
+                              for key in name_keys(row.full_name, rules.nicknames)}
+    return twins
+
+
 def _domains_of(session: Session, accounts: set[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
     for chunk in chunks(sorted(accounts)):
@@ -179,19 +215,6 @@ def _domains_of(session: Session, accounts: set[int]) -> dict[int, set[str]]:
                 AccountDomain.account_id.in_(chunk))):
             found[account_id].add(domain)
     return found
-
-
-def _twin_keys(email: str, row: Any, domains: Mapping[int, set[str]],
-               rules: IdentityRules) -> set[str]:
-    """``twin:ACCOUNT|NAME`` for an address at the contact's company that is its name
-    numbered (``natalie.johnson2@``): the company has two people of that name, so the
-    name ties nobody there. Counted, never a pair of its own."""
-    if row.account_id is None or not numbered_form(email, row.full_name, rules.nicknames):
-        return set()
-    domain = email.casefold().rpartition("@")[2]
-    if not any(domain == d or domain.endswith("." + d) for d in domains.get(row.account_id, ())):
-        return set()  # a personal address with a number in it says nothing of the company
-    return {f"twin:{row.account_id}|{key}" for key in name_keys(row.full_name, rules.nicknames)}
 
 
 def _part_keys(keys: Iterable[str]) -> set[str]:
@@ -303,15 +326,14 @@ def _accounts_sharing_mailboxes(session: Session, keys: Mapping[int, set[str]]
     """(account, account, mailbox) for each mailbox name these contacts hold that a
     contact at another account holds too: ``john.doe`` at two domains of one brand."""
     wanted = {key for found in keys.values() for key in found if key.startswith("mailbox:")}
-    held = _holders(session, wanted)
-    ids = {i for found in held.values() for i in found}
-    account_of: dict[int, int | None] = {}
-    for chunk in chunks(sorted(ids)):
+    shared = {key: ids for key, ids in _holders(session, wanted).items() if len(ids) > 1}
+    account_of: dict[int, int | None] = {}  # of the few holders sharing a mailbox name
+    for chunk in chunks(sorted({i for ids in shared.values() for i in ids})):
         account_of.update(dict(session.execute(select(Contact.id, Contact.account_id).where(
             Contact.id.in_(chunk))).all()))
     found: dict[tuple[int, int], str] = {}
-    for key in sorted(wanted):
-        accounts = {a for i in held[key] if (a := account_of.get(i)) is not None}
+    for key in sorted(shared):
+        accounts = {a for i in shared[key] if (a := account_of.get(i)) is not None}
         if 1 < len(accounts) < CROWDED:
             for a in accounts:
                 for b in accounts - {a}:
@@ -355,12 +377,14 @@ def _twinned(session: Session, keys: Mapping[int, set[str]]) -> list[tuple[int, 
 def _outnumbered(session: Session, keys: Mapping[int, set[str]]) -> list[tuple[int, str]]:
     """(contact, name) for each name of these keys that one contact holds both from free
     mail and at a company (what a merge on a lone name leaves) while another bears it
-    too, in either order."""
+    too, in either order. Only names someone holds from free mail can be such a name, so
+    the bearers are read of those few, not of every name touched."""
     names = {key.partition(":")[2] for found in keys.values() for key in found
              if key.startswith(("free:", "person:"))}
     names |= {_swapped(name) for name in names}
-    held = _holders(session, [f"{kind}:{name}" for name in names for kind in ("free",
-                                                                              "person")])
+    names = {key.partition(":")[2] for key in _holders(session, [f"free:{n}" for n in names])}
+    held = _holders(session, [f"{kind}:{name}" for name in names | {_swapped(n) for n in names}
+                              for kind in ("free", "person")])
     return [(holder, name) for name in sorted(names)
             if len(_bearing(held, name) | _bearing(held, _swapped(name))) > 1
             for holder in sorted(held[f"free:{name}"] & held[f"person:{name}"])]
@@ -448,23 +472,29 @@ def _new_pairs(session: Session, subject: str, keys: Mapping[int, set[str]]
     """Store the keys; the pairs of records that a key new to one of them joins. Only a
     few holders of a key are read (:func:`_crowd`): a key more records hold joins none,
     so a common name costs the same in a CRM of a million as in one of a thousand."""
-    held = _keys_held(session, subject, list(keys))
-    fresh = [(key, subject_id) for subject_id, found in keys.items() for key in found
-             if key not in held[subject_id]]
+    held = _keys_held(session, subject, keys)
+    fresh = [(key, subject_id) for subject_id, found in keys.items()
+             for key in found - held.get(subject_id, set())]
     insert_ignore(session, MatchKey, [{"key": k, "subject_type": subject, "subject_id": i}
                                       for k, i in fresh], ["key", "subject_type", "subject_id"])
-    wanted = {key for key, _ in fresh if _kind(key) not in COUNTED}
-    wanted |= {_counterpart(key) for key in wanted if _counterpart(key)}
-    holders = _some_holders(session, subject, wanted, CROWDED + 1)
+    joining = [(key, subject_id) for key, subject_id in fresh if _kind(key) not in COUNTED]
+    holders = _some_holders(session, subject, _looked_up(key for key, _ in joining),
+                            CROWDED + 1)
     pairs: set[tuple[int, int]] = set()
-    for key, subject_id in fresh:
-        if _kind(key) in COUNTED:
-            continue
-        same = holders[key] if _kind(key) not in ONE_SIDED else set()
+    for key, subject_id in joining:
+        same = holders.get(key, set()) if _kind(key) not in ONE_SIDED else set()
         others = (same | holders.get(_counterpart(key), set())) - {subject_id}
         if len(others) < _crowd(key):
             pairs |= {(min(subject_id, o), max(subject_id, o)) for o in others}
     return pairs
+
+
+def _looked_up(keys: Iterable[str]) -> set[str]:
+    """The keys whose holders these keys meet: each key itself (unless one-sided, when
+    only its counterpart's holders count) and its counterpart."""
+    keys = set(keys)
+    return {key for key in keys if _kind(key) not in ONE_SIDED} | \
+        {other for key in keys if (other := _counterpart(key))}
 
 
 def _crowd(key: str) -> int:
@@ -475,14 +505,9 @@ def _crowd(key: str) -> int:
     return 3 if _kind(key) in ("person", "free") else CROWDED
 
 
-def _keys_held(session: Session, subject: str, ids: Sequence[int]) -> dict[int, set[str]]:
+def _keys_held(session: Session, subject: str, ids: Iterable[int]) -> dict[int, set[str]]:
     """The keys these records are indexed under now."""
-    found: dict[int, set[str]] = defaultdict(set)
-    for chunk in chunks(sorted(set(ids))):
-        for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id).where(
-                MatchKey.subject_type == subject, MatchKey.subject_id.in_(chunk))):
-            found[subject_id].add(key)
-    return found
+    return _match_keys(session, subject, MatchKey.subject_id, MatchKey.key, ids)
 
 
 def _some_holders(session: Session, subject: str, keys: Iterable[str], most: int
@@ -558,10 +583,6 @@ class _Known:
             known.rows.update({row.id: row for row in session.execute(select(
                 Contact.id, Contact.full_name, Contact.is_internal, Contact.merged_into_id,
                 Contact.account_id).where(Contact.id.in_(chunk)))})
-            for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id)
-                                                   .where(MatchKey.subject_type == CONTACT,
-                                                          MatchKey.subject_id.in_(chunk))):
-                known.keys[subject_id].add(key)
             for subject_id, value in session.execute(select(
                     Observation.subject_id, Observation.value).where(
                     Observation.subject_type == CONTACT, Observation.subject_id.in_(chunk),
@@ -579,6 +600,7 @@ class _Known:
                     known.pending[frozenset((winner, loser))] = merge_id
                 else:
                     known.settled.add(frozenset((winner, loser)))
+        known.keys.update(_keys_held(session, CONTACT, ids))
         known.lone_names, known.movers = _lone_names(session, known.keys.values())
         known.namesakes = _namesakes(session, known.lone_names)
         known.spans = activity_spans(session, [
@@ -629,10 +651,8 @@ def _namesakes(session: Session, names: Iterable[str]) -> dict[str, float]:
     names = [n for n in names if _bearing(held, _swapped(n)) <= _bearing(held, n)]
     parts = sorted({f"given:{root}" for root, _ in map(name_parts, names)} |
                    {f"family:{family}" for _, family in map(name_parts, names)})
-    counts: dict[str, int] = {}
-    for chunk in chunks(parts, 50):
-        found = session.execute(select(*(_count_holders(key) for key in chunk))).one()
-        counts.update(zip(chunk, found, strict=True))
+    counts = {part: session.execute(_COUNT_HOLDERS, {"key": part}).scalar_one()
+              for part in parts}
     population = session.execute(select(func.max(Contact.id))).scalar() or 0
     return {name: expected_namesakes(given, family, population)
             for name in names for root, last in [name_parts(name)]
@@ -649,24 +669,24 @@ def _swapped(name: str) -> str:
 
 def _holders(session: Session, keys: Iterable[str]) -> dict[str, set[int]]:
     """The contacts holding each of these keys."""
-    found: dict[str, set[int]] = defaultdict(set)
-    for chunk in chunks(sorted(set(keys))):
-        for key, subject_id in session.execute(select(MatchKey.key, MatchKey.subject_id).where(
-                MatchKey.subject_type == CONTACT, MatchKey.key.in_(chunk))):
-            found[key].add(subject_id)
+    return _match_keys(session, CONTACT, MatchKey.key, MatchKey.subject_id, keys)
+
+
+def _match_keys(session: Session, subject: str, by: Any, get: Any, values: Iterable[Any]
+                ) -> dict[Any, set[Any]]:
+    """For each of ``values`` of the ``match_keys`` column ``by``, the values of column
+    ``get`` beside it among ``subject`` records: a key's holders, or a record's keys."""
+    found: dict[Any, set[Any]] = defaultdict(set)
+    for chunk in chunks(sorted(set(values))):
+        for value, other in session.execute(select(by, get).where(
+                MatchKey.subject_type == subject, by.in_(chunk))):
+            found[value].add(other)
     return found
 
 
 def _bearing(held: Mapping[str, set[int]], name: str) -> set[int]:
     """The contacts bearing a name, from free mail or at a company."""
     return held.get(f"free:{name}", set()) | held.get(f"person:{name}", set())
-
-
-def _count_holders(key: str) -> Any:
-    """The contacts holding ``key``, counted up to :data:`COUNT_UP_TO`."""
-    capped = select(MatchKey.subject_id).where(
-        MatchKey.subject_type == CONTACT, MatchKey.key == key).limit(COUNT_UP_TO).subquery()
-    return select(func.count()).select_from(capped).scalar_subquery()
 
 
 def activity_spans(session: Session, ids: Sequence[int]
