@@ -130,9 +130,8 @@ def contact_keys(session: Session, ids: Iterable[int],
         rows = {row.id: row for row in session.execute(select(
             Contact.id, Contact.account_id, Contact.full_name).where(
             Contact.id.in_(chunk), Contact.merged_into_id.is_(None)))}
-        accounts = {i: row.account_id for i, row in rows.items()}
         emails = session.execute(select(ContactEmail.email, ContactEmail.contact_id).where(
-            ContactEmail.contact_id.in_(list(accounts)))).all()
+            ContactEmail.contact_id.in_(list(rows)))).all()
         for email, contact_id in emails:
             keys[contact_id].add(f"email:{rules.canonical(email)}")
             if rows[contact_id].account_id is not None and \
@@ -141,34 +140,28 @@ def contact_keys(session: Session, ids: Iterable[int],
                 keys[contact_id].add(f"mailbox:{brand_label(domain)}|{local}")
         for contact_id, twins in _twin_keys(session, emails, rows, rules).items():
             keys[contact_id] |= twins
-        for contact_id, found in _observed_keys(session, accounts, rules).items():
+        for contact_id, found in _observed_keys(session, rows, rules).items():
             keys[contact_id] |= found
     return keys
 
 
-def _observed_keys(session: Session, accounts: Mapping[int, int | None],
+def _observed_keys(session: Session, rows: Mapping[int, Any],
                    rules: IdentityRules) -> dict[int, set[str]]:
     """Keys from what mail said of these contacts: names, numbers, profiles, listed
-    addresses. A name read off an address counts only when nothing else names the
-    contact (``dippel.giuseppina@`` would make Dippel a given name)."""
+    addresses; and the name each is shown under. A name read off an address counts
+    only as that (``dippel.giuseppina@`` would make Dippel a given name)."""
     keys: dict[int, set[str]] = defaultdict(set)
-    guesses: dict[int, set[str]] = defaultdict(set)
-    named: set[int] = set()
-    for contact_id, field, value, method in session.execute(select(
-            Observation.subject_id, Observation.field, Observation.value,
-            Observation.method).where(
-            Observation.subject_type == CONTACT, Observation.subject_id.in_(list(accounts)),
-            Observation.field.in_(list(KEY_FIELDS))).distinct()):
-        if field == "full_name" and method == "address":
-            guesses[contact_id].add(value)
-            continue
-        if field == "full_name":
-            named.add(contact_id)
-        keys[contact_id] |= _contact_value_keys(field, value, accounts[contact_id], rules)
-    for contact_id in guesses.keys() - named:
-        for value in guesses[contact_id]:
-            keys[contact_id] |= _contact_value_keys("full_name", value, accounts[contact_id],
-                                                    rules)
+    for contact_id, field, value in session.execute(select(
+            Observation.subject_id, Observation.field, Observation.value).where(
+            Observation.subject_type == CONTACT, Observation.subject_id.in_(list(rows)),
+            Observation.field.in_(list(KEY_FIELDS)), Observation.method != "address")
+            .distinct()):
+        keys[contact_id] |= _contact_value_keys(field, value, rows[contact_id].account_id,
+                                                rules)
+    for contact_id, row in rows.items():
+        if row.full_name:
+            keys[contact_id] |= _contact_value_keys("full_name", row.full_name,
+                                                    row.account_id, rules)
     return keys
 
 
