@@ -184,9 +184,10 @@ def _surname_first(name: str, email: str) -> str:
     """ "FORD Matthew" <ford.matthew@...> -> "Matthew Ford": many address books in
     France, Japan and large companies write the family name first and in capitals.
     Read that way only when the address holds the capitalised words (``mford@``,
-    ``ford.matthew@``), which a brand before a product ("SAP Concur") or an acronym
-    before a name ("JP Morgan") rarely shows, and when one or two words written as
-    names are follow, none of them a team's ("IBM Support")."""
+    ``ford.matthew@``) or is the other words alone (``matthew@``, a first-name
+    mailbox), and not the domain (a brand before a product: "SAP Concur" at sap.com);
+    three capital letters at least ("JP Morgan" is an acronym before a name); one or
+    two words written as names after them, none of them a team's ("IBM Support")."""
     words = name.split(" ")
     head = 0
     while head < len(words) and head < 3 and _capitals(words[head]):
@@ -197,9 +198,11 @@ def _surname_first(name: str, email: str) -> str:
     if not all(w[:1].isupper() and not w.isupper() and w.replace("-", "").isalpha()
                and w.lower() not in _ROLE_WORDS for w in rest):
         return name
-    local = _spellings(email.partition("@")[0])
-    if sum(map(len, words[:head])) < 3 or \
-            not any(h in x for h in _spellings("".join(words[:head])) for x in local):
+    mailbox, _, domain = email.partition("@")
+    local, family = _spellings(mailbox), _spellings("".join(words[:head]))
+    if sum(map(len, words[:head])) < 3 or any(f in domain.lower() for f in family):
+        return name  # the capitals name the sender's own domain: a brand ("SAP Concur")
+    if not (any(f in x for f in family for x in local) or local & _spellings("".join(rest))):
         return name
     return " ".join([*rest, *(word.title() for word in words[:head])])
 

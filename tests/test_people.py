@@ -65,9 +65,11 @@ def test_split_name(full: str, expected: tuple[str | None, str | None]) -> None:
         ("GARCÍA-LÓPEZ María José", "mj.garcia-lopez@example.es", "María José García-López"),
         ("DE LA CRUZ Maria", "maria.delacruz@example.es", "Maria De La Cruz"),
         # ... and not otherwise: the address does not tell, an acronym, a brand, a team
-        ("FORD Matthew", "matthew@example.com", "FORD Matthew"),
+        ("FORD Matthew", "matthew@example.com", "Matthew Ford"),  # a first-name mailbox
+        ("FORD Matthew", "info@example.com", "FORD Matthew"),
         ("JP Morgan", "jpmorgan@example.com", "JP Morgan"),
         ("SAP Concur", "noreply@concur.example", "SAP Concur"),
+        ("SAP Concur", "concur@sap.example", "SAP Concur"),
         ("IBM Support", "ibm.support@example.com", "IBM Support"),
         ("Jean-Pierre DUPONT", "jp.dupont@example.fr", "Jean-Pierre DUPONT"),
     ],

@@ -38,6 +38,7 @@ from enrichment.identity import (
     company_key,
     expected_namesakes,
     fold,
+    may_be_one,
     name_keys,
     name_parts,
     named_mailbox,
@@ -771,7 +772,7 @@ def _contact_verdict(known: _Known, rules: IdentityRules, a: int, b: int
         return None  # namesakes, or a name on an address not made of it (a team's)
     certain = "same_address" in kinds
     veto = not certain and (
-        names_agree(row_a.full_name, row_b.full_name, rules.nicknames) is False
+        not may_be_one(row_a.full_name or "", row_b.full_name or "", rules.nicknames)
         or _addresses_name_two_people(known.emails[a], known.emails[b], rules)
         or any(numbered_apart(x, y) for x in known.emails[a] for y in known.emails[b]))
     if veto and kinds <= NAMES_AND_PHONES:
