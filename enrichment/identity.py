@@ -317,6 +317,12 @@ def address_fits_name(email: str, full_name: str | None,
                                             umlauts_written_out(last))})
 
 
+def spellings(word: str) -> set[str]:
+    """A word folded as written and with its umlauts written out (Müller: muller,
+    mueller): the forms an address may spell it in."""
+    return {fold(word), fold(umlauts_written_out(word))}
+
+
 def _made_of(local: str, first: str, last: str,
              nicknames: Mapping[str, frozenset[str]] | None) -> bool:
     """:func:`address_fits_name` for one spelling of the name, folded."""

@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from enrichment.identity import address_fits_name, fold
-from enrichment.people import name_from_local_part, split_name, umlauts_written_out
+from enrichment.identity import address_fits_name, fold, spellings
+from enrichment.people import name_from_local_part, split_name
 from enrichment.titles import department, seniority
 from syncd.db.models import Account, Contact, ContactEmail, Observation
 from syncd.store.upsert import chunks
@@ -85,7 +85,7 @@ def _contradicted(name: str, emails: Sequence[str]) -> bool:
 
 
 def _words(name: str) -> set[str]:
-    return {fold(w) for w in name.split()} | {fold(umlauts_written_out(w)) for w in name.split()}
+    return {spelling for word in name.split() for spelling in spellings(word)}
 
 
 Seen = Mapping[int, set[tuple[str, str]]]
@@ -105,6 +105,8 @@ def refresh_contacts(session: Session, ids: set[int], seen: Seen) -> None:
             select(Contact.id, Contact.full_name, Contact.job_title, Contact.seniority,
                    Contact.department).where(Contact.id.in_(chunk)))}
         stale = [i for i in chunk if i in current and _news(current[i], seen.get(i))]
+        if not stale:
+            continue  # most batches: every contact seen again as it stands
         emails: dict[int, list[str]] = defaultdict(list)
         for email, contact_id in session.execute(select(
                 ContactEmail.email, ContactEmail.contact_id).where(

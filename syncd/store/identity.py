@@ -148,9 +148,10 @@ def contact_keys(session: Session, ids: Iterable[int],
 
 def _observed_keys(session: Session, rows: Mapping[int, Any],
                    rules: IdentityRules) -> dict[int, set[str]]:
-    """Keys from what mail said of these contacts: names, numbers, profiles, listed
-    addresses; and the name each is shown under. A name read off an address counts
-    only as that (``dippel.giuseppina@`` would make Dippel a given name)."""
+    """Keys from what mail said of these contacts (names, numbers, profiles, listed
+    addresses) and from the name each is shown under. A name merely read off an address
+    makes none (``dippel.giuseppina@`` would make Dippel a given name) unless it is the
+    name shown."""
     keys: dict[int, set[str]] = defaultdict(set)
     for contact_id, field, value in session.execute(select(
             Observation.subject_id, Observation.field, Observation.value).where(
